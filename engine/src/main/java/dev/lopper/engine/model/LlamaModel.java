@@ -1,0 +1,54 @@
+package dev.lopper.engine.model;
+
+import dev.lopper.engine.tokenizer.Tokenizer;
+import dev.lopper.gguf.GgufFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A loaded model: the mapped file, its configuration, weights and tokenizer. Closing unmaps the file. */
+public final class LlamaModel implements AutoCloseable {
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final LlamaWeights weights;
+    private final Tokenizer tokenizer;
+
+    LlamaModel(GgufFile file, ModelConfig config, LlamaWeights weights, Tokenizer tokenizer) {
+        this.file = file;
+        this.config = config;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Maps, validates and binds a GGUF model; errors name the file and the tensor or key. */
+    public static LlamaModel load(Path path) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        try {
+            return ModelLoader.bind(file);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public GgufFile file() {
+        return file;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

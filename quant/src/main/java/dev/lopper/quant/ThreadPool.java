@@ -1,0 +1,176 @@
+package dev.lopper.quant;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One persistent set of worker threads for all kernels. {@link #parallelFor} splits {@code [0, n)} into contiguous
+ * chunks that the caller and the workers take in order; the caller runs chunks too and returns when all are done.
+ * Workers spin briefly between calls (decode issues hundreds of small calls per token) and then park.
+ * Nothing is allocated per call.
+ */
+public final class ThreadPool implements AutoCloseable {
+
+    /** A body over a half-open range {@code [start, end)}; {@code worker} is 0..size-1 for per-thread scratch. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int start, int end, int worker);
+    }
+
+    private static final int SPIN_ITERATIONS = 1 << 14;
+
+    private final int size;
+    private final Thread[] threads;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    private RangeTask task;
+    private int n;
+    private int chunkSize;
+    private int chunks;
+
+    /** A pool of {@code size} threads in all, the caller included ({@code size - 1} workers are started). */
+    public ThreadPool(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("thread count must be at least 1, got " + size);
+        }
+        this.size = size;
+        this.threads = new Thread[size - 1];
+        for (int i = 0; i < threads.length; i++) {
+            int worker = i + 1;
+            threads[i] = Thread.ofPlatform().daemon().name("lopper-worker-" + worker).unstarted(() -> workLoop(worker));
+            threads[i].start();
+        }
+    }
+
+    /** Threads in all, the caller included. */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into contiguous chunks of at least {@code grain} items.
+     * Not reentrant: one call at a time.
+     */
+    public void parallelFor(int n, int grain, RangeTask body) {
+        if (n <= 0) {
+            return;
+        }
+        int maxChunks = Math.max(1, n / Math.max(1, grain));
+        int wanted = Math.min(maxChunks, size == 1 ? 1 : size * 4);
+        if (wanted == 1) {
+            body.run(0, n, 0);
+            return;
+        }
+        this.task = body;
+        this.n = n;
+        this.chunkSize = (n + wanted - 1) / wanted;
+        this.chunks = (n + chunkSize - 1) / chunkSize;
+        this.caller = Thread.currentThread();
+        nextChunk.set(0);
+        pending.set(threads.length);
+        generation++; // publishes the fields above to the workers
+        for (Thread t : threads) {
+            LockSupport.unpark(t);
+        }
+        runChunks(0);
+        int spins = 0;
+        while (pending.get() != 0) {
+            if (++spins < SPIN_ITERATIONS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(this, 50_000);
+            }
+        }
+        this.task = null;
+        Throwable t = failure.getAndSet(null);
+        if (t instanceof RuntimeException re) {
+            throw re;
+        } else if (t instanceof Error e) {
+            throw e;
+        } else if (t != null) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void runChunks(int worker) {
+        RangeTask body = task;
+        int c;
+        while ((c = nextChunk.getAndIncrement()) < chunks) {
+            int start = c * chunkSize;
+            int end = Math.min(n, start + chunkSize);
+            try {
+                body.run(start, end, worker);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }
+    }
+
+    private void workLoop(int worker) {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen) {
+                if (closed) {
+                    return;
+                }
+                if (++spins < SPIN_ITERATIONS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            seen = generation;
+            runChunks(worker);
+            if (pending.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : threads) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Physical cores of this machine: distinct (physical id, core id) pairs in /proc/cpuinfo where available,
+     * else the JVM's available processors.
+     */
+    public static int physicalCores() {
+        int logical = Runtime.getRuntime().availableProcessors();
+        try {
+            Set<String> cores = new HashSet<>();
+            String physical = "0";
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                int colon = line.indexOf(':');
+                if (colon < 0) {
+                    continue;
+                }
+                String key = line.substring(0, colon).trim();
+                String value = line.substring(colon + 1).trim();
+                if (key.equals("physical id")) {
+                    physical = value;
+                } else if (key.equals("core id")) {
+                    cores.add(physical + "/" + value);
+                }
+            }
+            return cores.isEmpty() ? logical : Math.max(1, Math.min(logical, cores.size()));
+        } catch (IOException | RuntimeException e) {
+            return logical;
+        }
+    }
+}
