@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Pure-Java inference for pruned LLaMA-family GGUF models.",
         subcommands = {
+                GenerateCommand.class,
                 InspectCommand.class,
+                LogitsCommand.class,
+                TokenizeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -5,7 +5,8 @@ package dev.lopper.quant;
  * chunks so that each thread streams its own part of the weights once.
  */
 public final class MatVec {
-    private static final int ROW_GRAIN = 16;
+    /** Weights below which a chunk is not worth handing to another thread. */
+    private static final int MIN_WEIGHTS_PER_CHUNK = 1 << 16;
 
     private MatVec() {
     }
@@ -14,7 +15,8 @@ public final class MatVec {
         BlockCodec codec = w.codec();
         long rowBytes = w.rowBytes();
         int cols = w.cols();
-        pool.parallelFor(w.rows(), ROW_GRAIN, (start, end, worker) -> {
+        int grain = Math.max(16, MIN_WEIGHTS_PER_CHUNK / cols);
+        pool.parallelFor(w.rows(), grain, (start, end, worker) -> {
             for (int r = start; r < end; r++) {
                 out[r] = codec.dot(w.data(), r * rowBytes, x, 0, cols);
             }

@@ -23,7 +23,8 @@ public final class ThreadPool implements AutoCloseable {
         void run(int start, int end, int worker);
     }
 
-    private static final int SPIN_ITERATIONS = 1 << 14;
+    /** How long an idle thread spins before parking: longer than the gap between two kernels of one token. */
+    private static final long SPIN_NANOS = 200_000;
 
     private final int size;
     private final Thread[] threads;
@@ -83,12 +84,12 @@ public final class ThreadPool implements AutoCloseable {
             LockSupport.unpark(t);
         }
         runChunks(0);
-        int spins = 0;
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (pending.get() != 0) {
-            if (++spins < SPIN_ITERATIONS) {
+            if (System.nanoTime() < spinUntil) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(this, 50_000);
+                LockSupport.parkNanos(this, 20_000);
             }
         }
         this.task = null;
@@ -119,12 +120,12 @@ public final class ThreadPool implements AutoCloseable {
     private void workLoop(int worker) {
         long seen = 0;
         while (true) {
-            int spins = 0;
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (generation == seen) {
                 if (closed) {
                     return;
                 }
-                if (++spins < SPIN_ITERATIONS) {
+                if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);

@@ -22,7 +22,8 @@ final class Attention {
         int kvValueDim = l.kvValueDim();
         int group = l.groupSize();
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        pool.parallelFor(l.heads(), 1, (start, end, worker) -> {
+        int grain = Math.max(1, (1 << 15) / Math.max(1, length * (headDim + valueDim)));
+        pool.parallelFor(l.heads(), grain, (start, end, worker) -> {
             for (int h = start; h < end; h++) {
                 float[] att = scores[h];
                 int qOff = h * headDim;
