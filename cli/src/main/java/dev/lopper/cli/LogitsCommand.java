@@ -67,11 +67,12 @@ public final class LogitsCommand implements Callable<Integer> {
                 json.writeFieldName("tokens");
                 json.writeArray(ids, 0, ids.length);
                 json.writeArrayFieldStart("logits");
-                for (int id : ids) {
-                    float[] logits = session.append(id);
+                float[] all = new float[ids.length * vocab];
+                session.append(ids, all);
+                for (int pos = 0; pos < ids.length; pos++) {
                     json.writeStartArray();
-                    for (float v : logits) {
-                        json.writeNumber(v);
+                    for (int i = pos * vocab; i < (pos + 1) * vocab; i++) {
+                        json.writeNumber(all[i]);
                     }
                     json.writeEndArray();
                 }

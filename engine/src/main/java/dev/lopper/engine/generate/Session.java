@@ -13,6 +13,7 @@ import java.util.Arrays;
 public final class Session {
     private final Forward forward;
     private final int[] tokens;
+    private final int vocab;
     private int length;
 
     public Session(LlamaModel model, int contextLength, ThreadPool pool) {
@@ -20,6 +21,7 @@ public final class Session {
             throw new IllegalArgumentException("context size must be at least 1, got " + contextLength);
         }
         this.forward = new Forward(model, contextLength, pool);
+        this.vocab = model.config().vocabSize();
         this.tokens = new int[contextLength];
     }
 
@@ -38,6 +40,14 @@ public final class Session {
 
     /** Runs {@code ids} after what was seen and returns the logits after the last one (a reused buffer). */
     public float[] append(int[] ids) {
+        return append(ids, null);
+    }
+
+    /**
+     * Runs {@code ids} in batches after what was seen; returns the logits after the last one (a reused buffer) and,
+     * when {@code allLogits} is not null, fills it with the logits after every one ({@code ids.length × vocab}).
+     */
+    public float[] append(int[] ids, float[] allLogits) {
         if (ids.length == 0) {
             throw new IllegalArgumentException("nothing to append");
         }
@@ -45,9 +55,15 @@ public final class Session {
             throw new ContextFullException(length + ids.length, tokens.length);
         }
         float[] logits = null;
-        for (int id : ids) {
-            logits = forward.forward(id, length);
-            tokens[length++] = id;
+        float[] batchLogits = allLogits == null ? null : new float[Forward.MAX_BATCH * vocab];
+        for (int from = 0; from < ids.length; from += Forward.MAX_BATCH) {
+            int n = Math.min(Forward.MAX_BATCH, ids.length - from);
+            logits = forward.forward(ids, from, n, length, batchLogits);
+            if (allLogits != null) {
+                System.arraycopy(batchLogits, 0, allLogits, from * vocab, n * vocab);
+            }
+            System.arraycopy(ids, from, tokens, length, n);
+            length += n;
         }
         return logits;
     }

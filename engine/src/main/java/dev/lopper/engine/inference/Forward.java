@@ -5,23 +5,31 @@ import dev.lopper.engine.model.LayerConfig;
 import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.engine.model.LlamaWeights;
 import dev.lopper.engine.model.ModelConfig;
+import dev.lopper.quant.MatMul;
 import dev.lopper.quant.MatVec;
 import dev.lopper.quant.ThreadPool;
 
+
 /**
- * The LLaMA decoder, one token at a time: embedding, then for every block present
+ * The LLaMA decoder over a batch of consecutive tokens: embedding, then for every block present
  * {@code x += Wo·attn(rope(Wq·n(x)), rope(Wk·n(x)), Wv·n(x))} and {@code x += Wdown·(silu(Wgate·n(x)) ⊙ Wup·n(x))},
- * then the final norm and the classifier. Each block uses its own head counts and ffn size.
- * All buffers are allocated once here; {@link #forward} allocates nothing.
+ * then the final norm and the classifier. Each block uses its own head counts and ffn size. A batch of one is a
+ * decode step (matrix × vector); a longer batch is prompt processing (matrix × matrix, each weight read once per
+ * batch, causal attention within the batch). All buffers are allocated once here; a step allocates nothing.
  */
 public final class Forward {
+    /** Tokens processed together during prompt processing. */
+    public static final int MAX_BATCH = 64;
+
     private final ModelConfig config;
     private final LlamaWeights weights;
-    private final ThreadPool pool;
     private final KvCache cache;
     private final RopeTable rope;
     private final Attention attention;
+    private final MatMul matmul;
+    private final ThreadPool pool;
 
+    // Activations, one row per token of the batch: [batch][width].
     private final float[] x;       // residual stream
     private final float[] xb;      // normed input of a sublayer
     private final float[] q;
@@ -32,6 +40,7 @@ public final class Forward {
     private final float[] gate;
     private final float[] up;
     private final float[] logits;
+    private final int[] single = new int[1];
 
     public Forward(LlamaModel model, int contextLength, ThreadPool pool) {
         this.config = model.config();
@@ -39,17 +48,20 @@ public final class Forward {
         this.pool = pool;
         this.cache = new KvCache(config.layers(), contextLength);
         this.rope = new RopeTable(contextLength, config.ropeDim(), config.ropeBase(), config.ropeScale());
-        this.attention = new Attention(config.maxHeads(), contextLength);
+        this.attention = new Attention(pool.size(), contextLength);
         int dim = config.dim();
-        x = new float[dim];
-        xb = new float[dim];
-        q = new float[config.maxQueryDim()];
-        k = new float[config.maxKvDim()];
-        v = new float[config.maxKvDim()];
-        attnOut = new float[config.maxAttentionOutDim()];
-        delta = new float[dim];
-        gate = new float[config.maxFfn()];
-        up = new float[config.maxFfn()];
+        int widest = Math.max(Math.max(dim, config.maxFfn()), config.maxAttentionOutDim());
+        this.matmul = new MatMul(pool, widest);
+        int b = Math.min(MAX_BATCH, contextLength);
+        x = new float[b * dim];
+        xb = new float[b * dim];
+        q = new float[b * config.maxQueryDim()];
+        k = new float[b * config.maxKvDim()];
+        v = new float[b * config.maxKvDim()];
+        attnOut = new float[b * config.maxAttentionOutDim()];
+        delta = new float[b * dim];
+        gate = new float[b * config.maxFfn()];
+        up = new float[b * config.maxFfn()];
         logits = new float[config.vocabSize()];
     }
 
@@ -57,48 +69,74 @@ public final class Forward {
         return cache.capacity();
     }
 
-    /**
-     * Runs {@code token} at position {@code pos} (all positions before it must have been run) and returns the
-     * logits, a buffer reused by the next call.
-     */
+    /** Runs one token at {@code pos} and returns its logits (a buffer reused by the next call). */
     public float[] forward(int token, int pos) {
-        if (pos < 0 || pos >= cache.capacity()) {
-            throw new IllegalArgumentException("position " + pos + " is outside the context of " + cache.capacity());
+        single[0] = token;
+        return forward(single, 0, 1, pos, null);
+    }
+
+    /**
+     * Runs {@code tokens[from .. from+n)} at positions {@code pos ..}; every earlier position must have been run.
+     * Returns the logits after the last token (a reused buffer). When {@code allLogits} is not null, it receives
+     * the logits after every token, {@code n × vocab}.
+     */
+    public float[] forward(int[] tokens, int from, int n, int pos, float[] allLogits) {
+        if (n < 1 || n > MAX_BATCH || n > x.length / config.dim()) {
+            throw new IllegalArgumentException("batch of " + n + " tokens; 1.." + x.length / config.dim() + " allowed");
         }
-        if (token < 0 || token >= config.vocabSize()) {
-            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + config.vocabSize());
+        if (pos < 0 || pos + n > cache.capacity()) {
+            throw new IllegalArgumentException("positions " + pos + ".." + (pos + n - 1)
+                    + " are outside the context of " + cache.capacity());
         }
-        weights.tokenEmbedding().row(token, x, 0);
+        int dim = config.dim();
+        for (int b = 0; b < n; b++) {
+            int token = tokens[from + b];
+            if (token < 0 || token >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of "
+                        + config.vocabSize());
+            }
+            weights.tokenEmbedding().row(token, x, b * dim);
+        }
         for (int i = 0; i < weights.blocks().size(); i++) {
-            BlockWeights b = weights.blocks().get(i);
-            LayerConfig l = b.config();
+            BlockWeights w = weights.blocks().get(i);
+            LayerConfig l = w.config();
 
-            RmsNorm.apply(x, b.attnNorm(), config.rmsEps(), xb);
-            MatVec.multiply(b.wq(), xb, q, pool);
-            MatVec.multiply(b.wk(), xb, k, pool);
-            MatVec.multiply(b.wv(), xb, v, pool);
-            rope.apply(q, 0, l.heads(), l.headDim(), pos);
-            rope.apply(k, 0, l.kvHeads(), l.headDim(), pos);
-            System.arraycopy(k, 0, cache.keys(i), cache.keyOffset(i, pos), l.kvDim());
-            System.arraycopy(v, 0, cache.values(i), cache.valueOffset(i, pos), l.kvValueDim());
-            attention.attend(l, q, cache.keys(i), cache.values(i), pos + 1, attnOut, pool);
-            MatVec.multiply(b.wo(), attnOut, delta, pool);
-            add(x, delta);
+            RmsNorm.apply(x, w.attnNorm(), config.rmsEps(), xb, n);
+            matmul.multiply(w.wq(), xb, n, q);
+            matmul.multiply(w.wk(), xb, n, k);
+            matmul.multiply(w.wv(), xb, n, v);
+            for (int b = 0; b < n; b++) {
+                rope.apply(q, b * l.queryDim(), l.heads(), l.headDim(), pos + b);
+                rope.apply(k, b * l.kvDim(), l.kvHeads(), l.headDim(), pos + b);
+                System.arraycopy(k, b * l.kvDim(), cache.keys(i), cache.keyOffset(i, pos + b), l.kvDim());
+                System.arraycopy(v, b * l.kvValueDim(), cache.values(i), cache.valueOffset(i, pos + b),
+                        l.kvValueDim());
+            }
+            attention.attend(l, q, cache.keys(i), cache.values(i), pos, n, attnOut, pool);
+            matmul.multiply(w.wo(), attnOut, n, delta);
+            add(x, delta, n * dim);
 
-            RmsNorm.apply(x, b.ffnNorm(), config.rmsEps(), xb);
-            MatVec.multiply(b.wGate(), xb, gate, pool);
-            MatVec.multiply(b.wUp(), xb, up, pool);
-            SwiGlu.apply(gate, up, l.ffn());
-            MatVec.multiply(b.wDown(), gate, delta, pool);
-            add(x, delta);
+            RmsNorm.apply(x, w.ffnNorm(), config.rmsEps(), xb, n);
+            matmul.multiply(w.wGate(), xb, n, gate);
+            matmul.multiply(w.wUp(), xb, n, up);
+            SwiGlu.apply(gate, up, n * l.ffn());
+            matmul.multiply(w.wDown(), gate, n, delta);
+            add(x, delta, n * dim);
         }
-        RmsNorm.apply(x, weights.outputNorm(), config.rmsEps(), x);
-        MatVec.multiply(weights.output(), x, logits, pool);
+        if (allLogits != null) {
+            RmsNorm.apply(x, weights.outputNorm(), config.rmsEps(), xb, n);
+            matmul.multiply(weights.output(), xb, n, allLogits);
+            System.arraycopy(allLogits, (n - 1) * config.vocabSize(), logits, 0, config.vocabSize());
+        } else {
+            System.arraycopy(x, (n - 1) * dim, xb, 0, dim);
+            RmsNorm.apply(xb, weights.outputNorm(), config.rmsEps(), xb, 1);
+            MatVec.multiply(weights.output(), xb, logits, pool);
+        }
         return logits;
     }
 
-    private static void add(float[] acc, float[] d) {
-        for (int i = 0; i < acc.length; i++) {
+    private static void add(float[] acc, float[] d, int n) {
+        for (int i = 0; i < n; i++) {
             acc[i] += d[i];
         }
     }

@@ -1,6 +1,7 @@
 package dev.lopper.engine.inference;
 
 import dev.lopper.engine.TestData;
+import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.quant.ThreadPool;
 import org.junit.jupiter.api.AfterAll;
@@ -66,19 +67,43 @@ class ConformanceTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
+    void batchedPromptMatchesReference(Path gguf) throws Exception {
+        ReferenceLogits ref = ReferenceLogits.read(TestData.refFor(gguf));
+        try (LlamaModel model = LlamaModel.load(gguf)) {
+            int[] tokens = ref.tokens();
+            int vocab = model.config().vocabSize();
+            Session session = new Session(model, tokens.length, pool);
+            float[] all = new float[tokens.length * vocab];
+            // Two uneven batches: the second attends to the cache the first one wrote.
+            int split = tokens.length / 3;
+            float[] first = new float[split * vocab];
+            session.append(java.util.Arrays.copyOfRange(tokens, 0, split), first);
+            float[] rest = new float[(tokens.length - split) * vocab];
+            session.append(java.util.Arrays.copyOfRange(tokens, split, tokens.length), rest);
+            System.arraycopy(first, 0, all, 0, first.length);
+            System.arraycopy(rest, 0, all, first.length, rest.length);
+            double worst = 0;
+            for (int pos = 0; pos < tokens.length; pos++) {
+                float[] row = java.util.Arrays.copyOfRange(all, pos * vocab, (pos + 1) * vocab);
+                worst = Math.max(worst, ReferenceLogits.relativeRms(row, ref.logits()[pos]));
+                assertTrue(ReferenceLogits.argmax(row) == ref.argmax()[pos], gguf.getFileName() + " argmax at " + pos);
+            }
+            assertTrue(worst <= 1e-3, gguf.getFileName() + ": batched worst-row relative RMS " + worst + " > 1e-3");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
     void greedyContinuationMatchesReference(Path gguf) throws Exception {
         ReferenceLogits ref = ReferenceLogits.read(TestData.refFor(gguf));
         try (LlamaModel model = LlamaModel.load(gguf)) {
             int[] prompt = ref.tokens();
-            Forward forward = new Forward(model, prompt.length + ref.greedy().length, pool);
-            float[] logits = null;
-            for (int pos = 0; pos < prompt.length; pos++) {
-                logits = forward.forward(prompt[pos], pos);
-            }
+            Session session = new Session(model, prompt.length + ref.greedy().length, pool);
+            float[] logits = session.append(prompt);
             int[] ours = new int[ref.greedy().length];
             for (int i = 0; i < ours.length; i++) {
                 ours[i] = ReferenceLogits.argmax(logits);
-                logits = forward.forward(ours[i], prompt.length + i);
+                logits = session.append(ours[i]);
             }
             assertArrayEquals(ref.greedy(), ours, gguf.getFileName() + ": greedy continuation");
         }
