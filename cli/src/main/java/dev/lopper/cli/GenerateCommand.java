@@ -1,5 +1,6 @@
 package dev.lopper.cli;
 
+import dev.lopper.engine.generate.ContextWindow;
 import dev.lopper.engine.generate.Generator;
 import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.model.LlamaModel;
@@ -59,12 +60,9 @@ public final class GenerateCommand implements Callable<Integer> {
             if (tokens.length == 0) {
                 tokens = new int[]{tokenizer.bos()};
             }
-            int modelCtx = llama.config().contextLength();
-            int ctx = ctxSize != null ? ctxSize
-                    : (int) Math.min(modelCtx, maxTokens < 0 ? modelCtx : (long) tokens.length + maxTokens);
-            if (ctx < 1) {
-                throw new IllegalArgumentException("--ctx-size must be at least 1, got " + ctx);
-            }
+            int window = ContextWindow.choose(llama.config(), ctxSize);
+            int ctx = ctxSize != null || maxTokens < 0 ? window
+                    : (int) Math.min(window, (long) tokens.length + maxTokens);
             if (tokens.length > ctx) {
                 throw new IllegalArgumentException("prompt is " + tokens.length + " tokens but the context holds "
                         + ctx + " (raise --ctx-size)");

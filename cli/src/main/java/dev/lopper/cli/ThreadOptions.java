@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 /** {@code -t/--threads}: worker threads; default the number of physical cores. */
 public final class ThreadOptions {
     @Option(names = {"-t", "--threads"}, paramLabel = "N",
-            description = "Threads to compute with (default: physical cores, ${DEFAULT-VALUE} here).",
+            description = "Threads to compute with (default: the number of physical cores).",
             defaultValue = "0", showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER)
     int threads;
 

@@ -1,7 +1,6 @@
 package dev.lopper.engine.model;
 
 import dev.lopper.engine.tokenizer.Tokenizer;
-import dev.lopper.gguf.GgmlType;
 import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.GgufMetadata;
 import dev.lopper.gguf.TensorInfo;
