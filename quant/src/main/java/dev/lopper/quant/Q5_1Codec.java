@@ -1,0 +1,103 @@
+package dev.lopper.quant;
+
+import dev.lopper.gguf.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.lopper.quant.Bytes.f16;
+import static dev.lopper.quant.Bytes.putF16;
+import static dev.lopper.quant.Bytes.putU32;
+import static dev.lopper.quant.Bytes.u32;
+import static dev.lopper.quant.Bytes.u8;
+
+/**
+ * Q5_1 — ggml-common.h {@code block_q5_1}: 32 weights in 24 bytes (6 bits/weight), scale and offset.
+ * <pre>
+ * struct block_q5_1 {          // offset
+ *     ggml_half d;             //  0   scale
+ *     ggml_half m;             //  2   min (offset)
+ *     uint8_t   qh[4];         //  4   bit j of this little-endian uint32 is bit 4 of q[j]
+ *     uint8_t   qs[16];        //  8   low 4 bits: q[j] low nibble, q[j+16] high nibble
+ * };
+ * w[j] = d · q[j] + m,  q[j] ∈ [0, 31]
+ * </pre>
+ */
+final class Q5_1Codec implements BlockCodec, BlockQuantizer, BlockFormat {
+
+    static final Q5_1Codec INSTANCE = new Q5_1Codec();
+
+    private static final GgmlType TYPE = GgmlType.Q5_1;
+    private static final int QK = 32;
+    private static final int BYTES = 24;
+    private static final int D = 0;
+    private static final int M = 2;
+    private static final int QH = 4;
+    private static final int QS = 8;
+
+    private Q5_1Codec() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return TYPE;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        Blocks.dequantize(this, TYPE, src, offset, dst, dstOffset, n);
+    }
+
+    @Override
+    public float dot(MemorySegment src, long offset, float[] x, int xOffset, int n) {
+        return Blocks.dot(this, TYPE, src, offset, x, xOffset, n);
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
+        Blocks.quantize(this, TYPE, src, srcOffset, n, dst, dstOffset);
+    }
+
+    @Override
+    public void decodeBlocks(byte[] blocks, int count, float[] y, int yo) {
+        for (int i = 0; i < count; i++) {
+            decodeBlock(blocks, i * BYTES, y, yo + i * QK);
+        }
+    }
+
+    private static void decodeBlock(byte[] b, int o, float[] y, int yo) {
+        float d = f16(b, o + D);
+        float m = f16(b, o + M);
+        int qh = u32(b, o + QH);
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(b, o + QS + j);
+            int q0 = (q & 0xF) | (((qh >>> j) & 1) << 4);
+            int q1 = (q >>> 4) | (((qh >>> (j + QK / 2)) & 1) << 4);
+            y[yo + j] = q0 * d + m;
+            y[yo + j + QK / 2] = q1 * d + m;
+        }
+    }
+
+    /** quantize_row_q5_1_ref: d = (max − min)/31, m = min. */
+    @Override
+    public void encodeBlock(float[] x, int xo, byte[] b) {
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < QK; j++) {
+            min = Math.min(min, x[xo + j]);
+            max = Math.max(max, x[xo + j]);
+        }
+        float d = (max - min) / 31;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        putF16(b, D, d);
+        putF16(b, M, min);
+        int qh = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            int q0 = Math.min(31, (int) ((x[xo + j] - min) * id + 0.5f));
+            int q1 = Math.min(31, (int) ((x[xo + j + QK / 2] - min) * id + 0.5f));
+            b[QS + j] = (byte) ((q0 & 0xF) | ((q1 & 0xF) << 4));
+            qh |= (q0 >>> 4) << j;
+            qh |= (q1 >>> 4) << (j + QK / 2);
+        }
+        putU32(b, QH, qh);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.lopper.quant;
+
+import dev.lopper.gguf.GgmlType;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.lopper.quant.Bytes.f16;
+import static dev.lopper.quant.Bytes.i8;
+import static dev.lopper.quant.Bytes.putF16;
+import static dev.lopper.quant.Bytes.u8;
+
+/**
+ * Q6_K — ggml-common.h {@code block_q6_K}: 256 weights in 210 bytes (6.5625 bits/weight), 16 groups of 16 with a
+ * signed 8-bit scale each, symmetric.
+ * <pre>
+ * struct block_q6_K {          // offset
+ *     uint8_t   ql[128];       //   0  bits 0..3 of the quants
+ *     uint8_t   qh[64];        // 128  bits 4..5 of the quants
+ *     int8_t    scales[16];    // 192  one per 16 weights
+ *     ggml_half d;             // 208  super-block scale
+ * };
+ * w[e] = d · scales[e/16] · (q[e] − 32),  q[e] ∈ [0, 63]
+ * </pre>
+ * Each 128-weight half h owns ql[64h .. 64h+63] and qh[32h .. 32h+31]. Weight 128h + 32k + l (k = 0..3,
+ * l = 0..31): bits 0..3 = ql[64h + 32(k%2) + l], low nibble for k &lt; 2 and high nibble for k ≥ 2;
+ * bits 4..5 = bits 2k..2k+1 of qh[32h + l].
+ */
+final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+
+    static final Q6_KCodec INSTANCE = new Q6_KCodec();
+
+    private static final GgmlType TYPE = GgmlType.Q6_K;
+    private static final int QK = 256;
+    private static final int BYTES = 210;
+    private static final int QL = 0;
+    private static final int QH = 128;
+    private static final int SCALES = 192;
+    private static final int D = 208;
+
+    private Q6_KCodec() {
+    }
+
+    @Override
+    public GgmlType type() {
+        return TYPE;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOffset, int n) {
+        Blocks.dequantize(this, TYPE, src, offset, dst, dstOffset, n);
+    }
+
+    @Override
+    public float dot(MemorySegment src, long offset, float[] x, int xOffset, int n) {
+        return Blocks.dot(this, TYPE, src, offset, x, xOffset, n);
+    }
+
+    @Override
+    public void quantize(float[] src, int srcOffset, int n, MemorySegment dst, long dstOffset) {
+        Blocks.quantize(this, TYPE, src, srcOffset, n, dst, dstOffset);
+    }
+
+    @Override
+    public void decodeBlocks(byte[] blocks, int count, float[] y, int yo) {
+        for (int i = 0; i < count; i++) {
+            decodeBlock(blocks, i * BYTES, y, yo + i * QK);
+        }
+    }
+
+    private static void decodeBlock(byte[] b, int o, float[] y, int yo) {
+        float d = f16(b, o + D);
+        for (int h = 0; h < 2; h++) {
+            int ql = o + QL + 64 * h;
+            int qh = o + QH + 32 * h;
+            for (int k = 0; k < 4; k++) {
+                int e = 128 * h + 32 * k;
+                float d1 = d * i8(b, o + SCALES + e / 16);     // weights e .. e+15
+                float d2 = d * i8(b, o + SCALES + e / 16 + 1); // weights e+16 .. e+31
+                int nibble = k < 2 ? 0 : 4;
+                for (int l = 0; l < 32; l++) {
+                    int low = (u8(b, ql + 32 * (k % 2) + l) >>> nibble) & 0xF;
+                    int high = (u8(b, qh + l) >>> (2 * k)) & 3;
+                    y[yo + e + l] = (l < 16 ? d1 : d2) * ((low | high << 4) - 32);
+                }
+            }
+        }
+    }
+
+    /** quantize_row_q6_K_ref. */
+    @Override
+    public void encodeBlock(float[] x, int xo, byte[] b) {
+        int[] L = new int[QK];
+        float[] scales = new float[16];
+        float maxScale = 0;
+        float maxAbsScale = 0;
+        for (int g = 0; g < 16; g++) {
+            scales[g] = QuantMath.makeQxQuants(16, 32, x, xo + 16 * g, L, 16 * g);
+            if (Math.abs(scales[g]) > maxAbsScale) {
+                maxAbsScale = Math.abs(scales[g]);
+                maxScale = scales[g];
+            }
+        }
+        java.util.Arrays.fill(b, (byte) 0);
+        if (maxAbsScale < QuantMath.GROUP_MAX_EPS) {
+            return; // all zero
+        }
+        float iscale = -128f / maxScale;
+        putF16(b, D, 1 / iscale);
+        for (int g = 0; g < 16; g++) {
+            int sc = Math.min(127, QuantMath.nearestInt(iscale * scales[g]));
+            b[SCALES + g] = (byte) sc;
+            float dl = f16(b, D) * sc;
+            if (dl == 0) {
+                continue;
+            }
+            for (int l = 0; l < 16; l++) {
+                L[16 * g + l] = QuantMath.clamp(QuantMath.nearestInt(x[xo + 16 * g + l] / dl), -32, 31) + 32;
+            }
+        }
+        for (int h = 0; h < 2; h++) {
+            for (int l = 0; l < 32; l++) {
+                int e = 128 * h + l;
+                b[QL + 64 * h + l] = (byte) ((L[e] & 0xF) | (L[e + 64] & 0xF) << 4);
+                b[QL + 64 * h + 32 + l] = (byte) ((L[e + 32] & 0xF) | (L[e + 96] & 0xF) << 4);
+                b[QH + 32 * h + l] =
+                        (byte) ((L[e] >>> 4) | (L[e + 32] >>> 4) << 2 | (L[e + 64] >>> 4) << 4 | (L[e + 96] >>> 4) << 6);
+            }
+        }
+    }
+}
