@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,
+                SynthCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

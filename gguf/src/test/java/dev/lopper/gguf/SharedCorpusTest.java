@@ -26,7 +26,7 @@ class SharedCorpusTest {
     private static List<Path> corpus() throws IOException {
         Optional<Path> shared = TestData.sharedDir();
         assumeTrue(shared.isPresent(), "no shared reference folder (../shared): skipped");
-        try (Stream<Path> s = Files.walk(shared.get())) {
+        try (Stream<Path> s = Files.walk(shared.get(), java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".gguf") && Files.isRegularFile(p)).sorted()
                     .toList();
         }
