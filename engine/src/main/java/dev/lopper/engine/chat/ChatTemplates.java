@@ -1,0 +1,141 @@
+package dev.lopper.engine.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Picks the chat template for a model, and the BOS rule for tokenizing what it renders.
+ *
+ * <p>{@link #choose} order:
+ * <ol>
+ *   <li>an explicit override ({@code --template NAME}) wins; {@code "auto"} means no override; an unknown name is an
+ *       {@link IllegalArgumentException} listing the valid ones;</li>
+ *   <li>the GGUF's {@code tokenizer.chat_template}, if present and not blank, as a {@link JinjaTemplate};</li>
+ *   <li>a built-in guessed from {@code general.name}, then {@code general.basename} ({@link #guess});</li>
+ *   <li>{@link BuiltinTemplate#COMPLETION}.</li>
+ * </ol>
+ */
+public final class ChatTemplates {
+
+    /** LLaMA's BOS and EOS texts, used when the caller does not pass the model's. */
+    public static final String LLAMA_BOS = "<s>";
+    public static final String LLAMA_EOS = "</s>";
+
+    private static final Pattern SHORTENED_LLAMA = Pattern.compile("(?<![a-z0-9])st-llama");
+
+    private ChatTemplates() {
+    }
+
+    /** {@link #choose(Optional, Optional, Optional, Optional, String, String)} with LLaMA's {@code <s>}/{@code </s>}. */
+    public static ChatTemplate choose(Optional<String> ggufTemplate, Optional<String> generalName,
+            Optional<String> basename, Optional<String> override) {
+        return choose(ggufTemplate, generalName, basename, override, LLAMA_BOS, LLAMA_EOS);
+    }
+
+    /**
+     * The template to use.
+     *
+     * @param ggufTemplate {@code tokenizer.chat_template}
+     * @param generalName  {@code general.name}
+     * @param basename     {@code general.basename}
+     * @param override     the user's {@code --template} value
+     * @param bosToken     the BOS token's text, for a Jinja template's {@code bos_token}
+     * @param eosToken     the EOS token's text, for a Jinja template's {@code eos_token}
+     */
+    public static ChatTemplate choose(Optional<String> ggufTemplate, Optional<String> generalName,
+            Optional<String> basename, Optional<String> override, String bosToken, String eosToken) {
+        Optional<String> wanted = override.map(String::strip).filter(s -> !s.isEmpty() && !s.equalsIgnoreCase("auto"));
+        if (wanted.isPresent()) {
+            return byName(wanted.get());
+        }
+        Optional<String> jinja = ggufTemplate.filter(s -> !s.isBlank());
+        if (jinja.isPresent()) {
+            return new JinjaTemplate(jinja.get(), bosToken, eosToken);
+        }
+        return generalName.flatMap(ChatTemplates::guess)
+                .or(() -> basename.flatMap(ChatTemplates::guess))
+                .orElse(BuiltinTemplate.COMPLETION);
+    }
+
+    /**
+     * Guesses a built-in from a model name. The name is lower-cased and spaces and underscores become {@code '-'}
+     * ({@code "Llama 2 7b Chat Hf"} → {@code "llama-2-7b-chat-hf"}); then, first match wins:
+     * <ul>
+     *   <li>contains {@code vicuna} → {@code vicuna_v1.1} (Vicuna v1.1–v1.5, and Nota's {@code st-vicuna} pruned
+     *       models);</li>
+     *   <li>contains {@code zephyr} → {@code zephyr};</li>
+     *   <li>contains {@code alpaca}, or a word starting {@code st-llama} (Nota's Shortened LLaMA {@code
+     *       st-llama-1-5.5b-*}, LoRA-retrained on the Alpaca prompt) → {@code alpaca};</li>
+     *   <li>contains {@code llama-2} or {@code llama2}, and {@code chat} → {@code llama-2};</li>
+     *   <li>contains {@code chatml} → {@code chatml}.</li>
+     * </ul>
+     */
+    public static Optional<BuiltinTemplate> guess(String modelName) {
+        String n = modelName.toLowerCase(Locale.ROOT).replace(' ', '-').replace('_', '-');
+        if (n.contains("vicuna")) {
+            return Optional.of(BuiltinTemplate.VICUNA_V1_1);
+        }
+        if (n.contains("zephyr")) {
+            return Optional.of(BuiltinTemplate.ZEPHYR);
+        }
+        if (n.contains("alpaca") || SHORTENED_LLAMA.matcher(n).find()) {
+            return Optional.of(BuiltinTemplate.ALPACA);
+        }
+        if ((n.contains("llama-2") || n.contains("llama2")) && n.contains("chat")) {
+            return Optional.of(BuiltinTemplate.LLAMA_2);
+        }
+        if (n.contains("chatml")) {
+            return Optional.of(BuiltinTemplate.CHATML);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The built-in with that name, case-insensitive. Accepted: {@code vicuna_v1.1} (also {@code vicuna}, {@code
+     * vicuna-v1.1}), {@code alpaca}, {@code llama-2} (also {@code llama2}, {@code llama-2-chat}), {@code chatml},
+     * {@code zephyr}, {@code completion} (also {@code none}, {@code raw}).
+     *
+     * @throws IllegalArgumentException for any other name, listing the valid ones
+     */
+    public static BuiltinTemplate byName(String name) {
+        Objects.requireNonNull(name, "name");
+        String n = name.strip().toLowerCase(Locale.ROOT).replace('_', '-');
+        return switch (n) {
+            case "vicuna-v1.1", "vicuna", "vicuna-v1", "vicuna-v1-1" -> BuiltinTemplate.VICUNA_V1_1;
+            case "alpaca" -> BuiltinTemplate.ALPACA;
+            case "llama-2", "llama2", "llama-2-chat", "llama2-chat" -> BuiltinTemplate.LLAMA_2;
+            case "chatml" -> BuiltinTemplate.CHATML;
+            case "zephyr" -> BuiltinTemplate.ZEPHYR;
+            case "completion", "none", "raw" -> BuiltinTemplate.COMPLETION;
+            default -> throw new IllegalArgumentException(
+                    "unknown chat template '" + name + "'; valid names: " + String.join(", ", names()));
+        };
+    }
+
+    /** The built-ins' names, as {@link ChatTemplate#name()} spells them. */
+    public static List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (BuiltinTemplate t : BuiltinTemplate.values()) {
+            names.add(t.name());
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * Whether to add BOS when tokenizing rendered chat text. The text is tokenized with special-token parsing, so a
+     * leading BOS text (which a Jinja template may write) already becomes the BOS token; adding another would give
+     * two. Rule: add BOS when the model wants one ({@code tokenizer.ggml.add_bos_token}, true for LLaMA) and the text
+     * does not already start with the BOS text.
+     *
+     * @param rendered     the template's output
+     * @param bosText      the BOS token's text ({@code "<s>"}); empty if the model has none
+     * @param modelAddsBos whether the tokenizer adds BOS to a prompt
+     */
+    public static boolean shouldAddBos(String rendered, String bosText, boolean modelAddsBos) {
+        return modelAddsBos && (bosText.isEmpty() || !rendered.startsWith(bosText));
+    }
+}
