@@ -3,6 +3,10 @@ package dev.lopper.engine.inference;
 import dev.lopper.engine.model.LayerConfig;
 import dev.lopper.quant.ThreadPool;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -12,6 +16,7 @@ import java.util.Arrays;
  * each worker with its own row of score scratch.
  */
 final class Attention {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private final float[][] scores;
 
     Attention(int workers, int contextLength) {
@@ -43,12 +48,7 @@ final class Attention {
         int qOff = qRow + h * headDim;
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t < length; t++) {
-            int kOff = t * kvDim + kvHead * headDim;
-            float dot = 0f;
-            for (int d = 0; d < headDim; d++) {
-                dot += q[qOff + d] * keys[kOff + d];
-            }
-            att[t] = dot * scale;
+            att[t] = dot(q, qOff, keys, t * kvDim + kvHead * headDim, headDim) * scale;
             max = Math.max(max, att[t]);
         }
         float sum = 0f;
@@ -58,12 +58,35 @@ final class Attention {
         }
         int oOff = outRow + h * valueDim;
         Arrays.fill(out, oOff, oOff + valueDim, 0f);
+        float inv = 1f / sum;
         for (int t = 0; t < length; t++) {
-            float a = att[t] / sum;
-            int vOff = t * kvValueDim + kvHead * valueDim;
-            for (int d = 0; d < valueDim; d++) {
-                out[oOff + d] += a * values[vOff + d];
-            }
+            axpy(att[t] * inv, values, t * kvValueDim + kvHead * valueDim, out, oOff, valueDim);
+        }
+    }
+
+    /** Σ a[ao+i]·b[bo+i], i &lt; n. */
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    /** y[yo+i] += a·x[xo+i], i &lt; n. */
+    private static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, xo + i).fma(av, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += a * x[xo + i];
         }
     }
 }
