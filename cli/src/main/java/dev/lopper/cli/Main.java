@@ -9,12 +9,14 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Pure-Java inference for pruned LLaMA-family GGUF models.",
         subcommands = {
+                ChatCommand.class,
                 GenerateCommand.class,
                 InspectCommand.class,
                 LogitsCommand.class,
                 TokenizeCommand.class,
                 SynthCommand.class,
                 BenchCommand.class,
+                TemplateCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

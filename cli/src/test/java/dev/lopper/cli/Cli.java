@@ -38,16 +38,7 @@ final class Cli {
     }
 
     static Run runWithInput(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("--add-modules=jdk.incubator.vector");
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-Dlopper.home=" + projectRoot());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.lopper.cli.Main");
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(javaCommand(args));
         if (stdin == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }
@@ -64,6 +55,20 @@ final class Cli {
             throw new AssertionError("lopper " + String.join(" ", args) + " did not finish in 120 s");
         }
         return new Run(p.exitValue(), out.join(), err.join());
+    }
+
+    /** The command line that runs {@code lopper ARGS} in a fresh JVM on the test class path. */
+    static List<String> javaCommand(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--add-modules=jdk.incubator.vector");
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Dlopper.home=" + projectRoot());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.lopper.cli.Main");
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     private static CompletableFuture<String> read(InputStream s) {

@@ -169,6 +169,15 @@ public final class Conversation {
         return n;
     }
 
+    /**
+     * Forgets the newest message (for example a user message the template or the context window could not take).
+     *
+     * @return the message removed, or empty if there were no turns
+     */
+    public Optional<Message> removeLastTurn() {
+        return turns.isEmpty() ? Optional.empty() : Optional.of(turns.removeLast());
+    }
+
     /** Removes all turns, keeping the system prompt and template. */
     public void clear() {
         turns.clear();

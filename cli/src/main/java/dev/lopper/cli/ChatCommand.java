@@ -1,0 +1,125 @@
+package dev.lopper.cli;
+
+import dev.lopper.engine.chat.ChatTemplate;
+import dev.lopper.engine.chat.ChatTemplateException;
+import dev.lopper.engine.chat.Conversation;
+import dev.lopper.engine.generate.ChatSession;
+import dev.lopper.engine.generate.ContextWindow;
+import dev.lopper.engine.generate.Generator;
+import dev.lopper.engine.generate.Session;
+import dev.lopper.engine.model.LlamaModel;
+import dev.lopper.engine.sampling.Sampler;
+import dev.lopper.engine.sampling.SamplingParams;
+import dev.lopper.quant.ThreadPool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code lopper chat}: an interactive chat on a terminal ({@link ChatRepl}); with {@code --prompt}, or when stdin is
+ * not a terminal, one answer to one message and nothing else on stdout.
+ */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = {"Chat with a model using its chat template: an interactive prompt with line editing and "
+                + "history on a terminal (/help lists commands).",
+                "With --prompt, or with a message piped on stdin, answers that one message on stdout and exits."})
+public final class ChatCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions model;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Mixin
+    ThreadOptions threads;
+
+    @Mixin
+    DebugOption debug;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+            description = "Answer this one message and exit (default: interactive, or the message on stdin when it "
+                    + "is not a terminal).")
+    String prompt;
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N",
+            description = "Tokens per answer at most; -1 = until end of text, a stop string or a full context "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxTokens = -1;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
+            description = "Context window in tokens (default: the model's, capped so the KV cache fits memory).")
+    Integer ctxSize;
+
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "Chat template: auto (the model's), vicuna_v1.1, alpaca, llama-2, chatml, zephyr, completion "
+                    + "(default: auto).")
+    String template;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System prompt (default: the template's own).")
+    String system;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxTokens < -1) {
+            throw new IllegalArgumentException("-n must be -1 or more, got " + maxTokens);
+        }
+        SamplingParams params = sampling.params();
+        boolean interactive = prompt == null && Terminal.stdoutIsTerminal();
+        String message = null;
+        if (!interactive) {
+            message = prompt != null ? prompt : readStdin();
+            if (message.isBlank()) {
+                throw new IllegalArgumentException(prompt != null ? "--prompt is empty"
+                        : "no message on stdin (pipe one in, or pass --prompt TEXT)");
+            }
+        }
+        try (LlamaModel llama = ModelLoading.load(model.path());
+             ThreadPool pool = new ThreadPool(threads.count())) {
+            ChatTemplate chosen = ChatTemplateChoice.choose(llama.file().metadata(),
+                    llama.tokenizer().vocabulary(), template);
+            ChatTemplateChoice.check(chosen, system);
+            int ctx = ContextWindow.choose(llama.config(), ctxSize);
+            Session session = new Session(llama, ctx, pool);
+            Sampler sampler = new Sampler(params, llama.config().vocabSize());
+            ChatSession chat = new ChatSession(new Conversation(chosen, system), session, llama.tokenizer(), sampler);
+            if (interactive) {
+                ChatRepl.Settings settings = new ChatRepl.Settings(model.path(), llama.config().name(), params,
+                        maxTokens, threads.count());
+                return new ChatRepl(chat, settings).run();
+            }
+            return oneTurn(chat, message.strip());
+        }
+    }
+
+    private int oneTurn(ChatSession chat, String message) {
+        chat.onNotice(Terminal::notice);
+        PrintStream out = Terminal.out();
+        ChatSession.Turn turn;
+        try {
+            turn = chat.reply(message, maxTokens, text -> {
+                out.print(text);
+                out.flush();
+            }, () -> false);
+        } catch (ChatTemplateException e) {
+            throw ChatTemplateChoice.renderError(chat.template(), e);
+        }
+        if (Terminal.stdoutIsTerminal()) {
+            out.println();
+        }
+        out.flush();
+        if (turn.reason() == Generator.StopReason.CONTEXT_FULL) {
+            Terminal.notice("answer cut: the context window of " + chat.capacity()
+                    + " tokens is full (raise --ctx-size)");
+        }
+        return 0;
+    }
+
+    private static String readStdin() throws IOException {
+        return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+}

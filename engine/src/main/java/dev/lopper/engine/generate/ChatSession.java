@@ -1,0 +1,272 @@
+package dev.lopper.engine.generate;
+
+import dev.lopper.engine.chat.BuiltinTemplate;
+import dev.lopper.engine.chat.ChatTemplate;
+import dev.lopper.engine.chat.ChatTemplateException;
+import dev.lopper.engine.chat.ChatTemplates;
+import dev.lopper.engine.chat.Conversation;
+import dev.lopper.engine.chat.Message;
+import dev.lopper.engine.sampling.Sampler;
+import dev.lopper.engine.tokenizer.Tokenizer;
+import dev.lopper.engine.tokenizer.Vocabulary;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * A chat with a model: keeps a {@link Conversation} and the {@link Session} (KV cache) that has seen it in step.
+ *
+ * <p>Each {@link #reply} renders the whole conversation with the template, tokenizes it (special tokens parsed,
+ * BOS per {@link ChatTemplates#shouldAddBos}), keeps the longest prefix the session has already processed
+ * ({@link Session#commonPrefix}), forgets the rest and appends only the new tokens. So a turn normally costs just
+ * its own tokens, and anything that changes earlier text (a new system prompt, a loaded conversation, an answer
+ * that re-tokenizes differently) costs only the tokens from the first difference on.
+ *
+ * <p><b>A full window.</b> When the prompt plus {@link #reserve(int) room for the answer} does not fit, the oldest
+ * exchanges are dropped (the system prompt is kept) until it does, and a notice says so. When the window fills
+ * while answering, older exchanges are dropped the same way and the answer continues from where it was (its text so
+ * far is re-rendered after the prompt). If even the newest user message alone does not fit, it is removed again and
+ * a {@link ContextFullException} says so; the chat stays usable.
+ *
+ * <p><b>Answers.</b> With a chat template the answer is shown and stored without surrounding whitespace (models write
+ * {@code " Hello"} after {@code "ASSISTANT:"}; stored stripped it re-renders to the same tokens). With the
+ * {@code completion} template it is the raw continuation. A cancelled answer keeps the text produced so far.
+ * Not thread-safe, except that {@code cancelled} may be set from another thread.
+ */
+public final class ChatSession {
+
+    /**
+     * What one {@link #reply} did.
+     *
+     * @param answer          the answer as stored in the conversation
+     * @param reason          why generation ended
+     * @param promptTokens    prompt tokens run through the model (the new ones only)
+     * @param reusedTokens    prompt tokens taken from the cache instead
+     * @param generatedTokens tokens sampled
+     * @param droppedTurns    old exchanges forgotten to make room
+     * @param contextTokens   tokens in the window after the answer
+     */
+    public record Turn(String answer, Generator.StopReason reason, int promptTokens, int reusedTokens,
+                       int generatedTokens, long promptNanos, long decodeNanos, int droppedTurns, int contextTokens) {
+
+        /** All prompt tokens of this turn: processed plus reused. */
+        public int totalPromptTokens() {
+            return promptTokens + reusedTokens;
+        }
+
+        public double promptTokensPerSecond() {
+            return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;
+        }
+
+        /** Generated tokens per second; the first token's sampling counts toward the prompt, as in Generator. */
+        public double decodeTokensPerSecond() {
+            return decodeNanos == 0 || generatedTokens <= 1 ? 0 : (generatedTokens - 1) * 1e9 / decodeNanos;
+        }
+    }
+
+    private final Session session;
+    private final Tokenizer tokenizer;
+    private final Generator generator;
+    private final String bosText;
+    private Conversation conversation;
+    private Consumer<String> notices = s -> { };
+
+    public ChatSession(Conversation conversation, Session session, Tokenizer tokenizer, Sampler sampler) {
+        this.conversation = Objects.requireNonNull(conversation, "conversation");
+        this.session = Objects.requireNonNull(session, "session");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.generator = new Generator(session, tokenizer, sampler);
+        Vocabulary v = tokenizer.vocabulary();
+        this.bosText = v.bos() == Vocabulary.NONE ? "" : v.piece(v.bos());
+    }
+
+    /** Where one-line notices (turns dropped to fit the window) go; by default nowhere. */
+    public ChatSession onNotice(Consumer<String> notices) {
+        this.notices = Objects.requireNonNull(notices, "notices");
+        return this;
+    }
+
+    public Conversation conversation() {
+        return conversation;
+    }
+
+    /** Replaces the conversation (for example a loaded one); the cache keeps whatever prefix still matches. */
+    public void setConversation(Conversation conversation) {
+        this.conversation = Objects.requireNonNull(conversation, "conversation");
+    }
+
+    public ChatTemplate template() {
+        return conversation.template();
+    }
+
+    /** Tokens the window holds. */
+    public int capacity() {
+        return session.capacity();
+    }
+
+    /** Tokens in the cache now. */
+    public int cachedTokens() {
+        return session.length();
+    }
+
+    /** The token ids in the cache now, oldest first. */
+    public int[] cachedTokenIds() {
+        return session.tokens();
+    }
+
+    /** Forgets the turns, keeping the system prompt (its tokens stay cached for the next turn). */
+    public void reset() {
+        conversation.clear();
+    }
+
+    /** Tokenizes rendered chat text: special tokens parsed, BOS added unless the text already starts with it. */
+    public int[] tokenize(String rendered) {
+        boolean bos = ChatTemplates.shouldAddBos(rendered, bosText, tokenizer.vocabulary().addBos());
+        return tokenizer.encode(rendered, bos, true);
+    }
+
+    /**
+     * Room kept free for the answer when fitting the prompt: {@code maxTokens} when given (at most half the window),
+     * otherwise a quarter of the window.
+     */
+    public int reserve(int maxTokens) {
+        int cap = session.capacity();
+        return maxTokens >= 0 ? Math.min(maxTokens, cap / 2) : cap / 4;
+    }
+
+    /**
+     * Adds {@code user} to the conversation and generates the assistant's answer, streaming its text to {@code out};
+     * the answer (possibly partial, when cancelled or cut) is added to the conversation.
+     *
+     * @param maxTokens tokens to generate at most; {@code < 0} for no limit but the window
+     * @throws ContextFullException  if the message does not fit the window even alone (it is not kept)
+     * @throws ChatTemplateException if the template rejects the conversation (the message is not kept)
+     */
+    public Turn reply(String user, int maxTokens, Consumer<String> out, BooleanSupplier cancelled) {
+        conversation.addUser(user);
+        boolean chat = conversation.template() != BuiltinTemplate.COMPLETION;
+        Consumer<String> shown = chat ? new LeadingSpaceTrimmer(out) : out;
+        StringBuilder raw = new StringBuilder();
+        Consumer<String> sink = text -> {
+            raw.append(text);
+            shown.accept(text);
+        };
+
+        int promptTokens = 0;
+        int reused = -1;
+        int generated = 0;
+        long promptNanos = 0;
+        long decodeNanos = 0;
+        int dropped = 0;
+        int reserve = reserve(maxTokens);
+        refuseIfAloneTooLong();
+        Generator.StopReason reason;
+        while (true) {
+            int[] ids;
+            int droppedNow = 0;
+            try {
+                while (true) {
+                    ids = tokenize(conversation.prompt() + raw);
+                    if (ids.length + reserve <= session.capacity() || conversation.turns().size() <= 1) {
+                        break;
+                    }
+                    conversation.dropOldestTurn();
+                    droppedNow++;
+                }
+            } catch (ChatTemplateException e) {
+                if (raw.isEmpty()) {
+                    conversation.removeLastTurn();
+                    throw e;
+                }
+                reason = Generator.StopReason.CONTEXT_FULL;
+                break;
+            }
+            if (droppedNow > 0) {
+                dropped += droppedNow;
+                notices.accept("context window of " + session.capacity() + " tokens full: dropped the oldest "
+                        + (droppedNow == 1 ? "exchange" : droppedNow + " exchanges") + " (system prompt kept)");
+            }
+            if (ids.length >= session.capacity()) {
+                if (raw.isEmpty()) {
+                    conversation.removeLastTurn();
+                    throw new ContextFullException(ids.length + 1, session.capacity());
+                }
+                reason = Generator.StopReason.CONTEXT_FULL;
+                break;
+            }
+            int prefix = Math.min(session.commonPrefix(ids), ids.length - 1);
+            session.truncate(prefix);
+            if (reused < 0) {
+                reused = prefix;
+            }
+            int remaining = maxTokens < 0 ? -1 : maxTokens - generated;
+            Generator.Result r = generator.generate(Arrays.copyOfRange(ids, prefix, ids.length), remaining,
+                    conversation.template().stopStrings(), false, sink, cancelled);
+            promptTokens += r.promptTokens();
+            generated += r.generated().length;
+            promptNanos += r.promptNanos();
+            decodeNanos += r.decodeNanos();
+            reason = r.reason();
+            if (reason != Generator.StopReason.CONTEXT_FULL || conversation.turns().size() <= 1
+                    || (maxTokens >= 0 && generated >= maxTokens)) {
+                break;
+            }
+            // The window filled while answering: make room by forgetting old exchanges, then continue the answer.
+            conversation.dropOldestTurn();
+            dropped++;
+            notices.accept("context window of " + session.capacity() + " tokens full: dropped the oldest exchange "
+                    + "(system prompt kept) and continued the answer");
+        }
+        String answer = chat ? raw.toString().strip() : raw.toString();
+        conversation.addAssistant(answer);
+        return new Turn(answer, reason, promptTokens, Math.max(0, reused), generated, promptNanos, decodeNanos,
+                dropped, session.length());
+    }
+
+    /**
+     * Removes the newest user message and throws when, even with every older exchange dropped, its prompt does not
+     * leave a single free slot for the answer (checked before dropping anything, so a refused message costs nothing).
+     */
+    private void refuseIfAloneTooLong() {
+        List<Message> alone = new ArrayList<>(2);
+        conversation.systemPrompt().ifPresent(sys -> alone.add(Message.system(sys)));
+        alone.add(conversation.turns().getLast());
+        int needed;
+        try {
+            needed = tokenize(conversation.template().render(alone, true)).length;
+        } catch (ChatTemplateException e) {
+            conversation.removeLastTurn();
+            throw e;
+        }
+        if (needed >= session.capacity()) {
+            conversation.removeLastTurn();
+            throw new ContextFullException(needed + 1, session.capacity());
+        }
+    }
+
+    /** Passes text on once the first non-whitespace character has come. */
+    private static final class LeadingSpaceTrimmer implements Consumer<String> {
+        private final Consumer<String> out;
+        private boolean started;
+
+        LeadingSpaceTrimmer(Consumer<String> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void accept(String text) {
+            if (!started) {
+                text = text.stripLeading();
+                if (text.isEmpty()) {
+                    return;
+                }
+                started = true;
+            }
+            out.accept(text);
+        }
+    }
+}
