@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 /**
  * Runs a prompt through a {@link Session}, then samples tokens one by one and streams their text: whole UTF-8
  * characters only, stop strings never shown (even when split across tokens), generation ending on an
- * end-of-generation token, a stop string, the token limit, a full context, or cancellation.
+ * end-of-generation token (or a generated BOS), a stop string, the token limit, a full context, or cancellation.
  */
 public final class Generator {
 
@@ -76,7 +76,8 @@ public final class Generator {
         int count = 0;
         StopReason reason = StopReason.LENGTH;
         while (count < limit) {
-            if (tokenizer.isEndOfGeneration(next)) {
+            // A generated BOS starts a new document (llama2.c-trained models end a story this way): stop too.
+            if (tokenizer.isEndOfGeneration(next) || next == tokenizer.bos()) {
                 reason = StopReason.END_OF_GENERATION;
                 break;
             }
