@@ -2,6 +2,11 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -19,7 +24,7 @@ import static dev.lopper.quant.Bytes.u8;
  * w[j] = d · KVALUES[q[j]]
  * </pre>
  */
-final class IQ4_NLCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class IQ4_NLCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel {
 
     static final IQ4_NLCodec INSTANCE = new IQ4_NLCodec();
 
@@ -145,6 +150,36 @@ final class IQ4_NLCodec implements BlockCodec, BlockQuantizer, BlockFormat {
     static void packNibbles(int[] L, int lo, byte[] b, int at) {
         for (int j = 0; j < QK / 2; j++) {
             b[at + j] = (byte) (L[lo + j] | (L[lo + j + QK / 2] << 4));
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /** Per block: the nibbles index the 16-entry table with a byte shuffle, then widen and multiply as Q8_0. */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        ByteVector table = ByteVector.fromArray(Simd.B128, KVALUES, 0);
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+                float d = Simd.f16(w, off + D) * xs[xb];
+                int xo = xb * QK;
+                ByteVector q = ByteVector.fromMemorySegment(Simd.B128, w, off + QS, Simd.LE);
+                ShortVector p = Simd.lookup(q.and((byte) 0xF), table).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(Simd.lookup(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), table)
+                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
         }
     }
 }

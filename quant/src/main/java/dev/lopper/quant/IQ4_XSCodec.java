@@ -2,6 +2,11 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -23,7 +28,7 @@ import static dev.lopper.quant.Bytes.u8;
  * w[32j + i] = d · (ls[j] − 32) · KVALUES[q[32j + i]]
  * </pre>
  */
-final class IQ4_XSCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class IQ4_XSCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel {
 
     static final IQ4_XSCodec INSTANCE = new IQ4_XSCodec();
 
@@ -117,5 +122,41 @@ final class IQ4_XSCodec implements BlockCodec, BlockQuantizer, BlockFormat {
             IQ4_NLCodec.packNibbles(L, 32 * j, b, QS + 16 * j);
         }
         putU16(b, SCALES_H, scalesH);
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /** Eight IQ4_NL-style sub-blocks of 32 per super-block, each with its 6-bit scale ls − 32. */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        ByteVector table = ByteVector.fromArray(Simd.B128, KVALUES, 0);
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb * 8;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES) {
+                float d = Simd.f16(w, off + D);
+                int scalesH = w.get(Simd.I16, off + SCALES_H);
+                int scalesL = w.get(Simd.I32, off + SCALES_L);
+                for (int j = 0; j < 8; j++, xb++) {
+                    int ls = ((scalesL >>> (4 * j)) & 0xF) | (((scalesH >>> (2 * j)) & 3) << 4);
+                    float dl = d * (ls - 32) * xs[xb];
+                    int xo = xb * 32;
+                    ByteVector q = ByteVector.fromMemorySegment(Simd.B128, w, off + QS + 16 * j, Simd.LE);
+                    ShortVector p = Simd.lookup(q.and((byte) 0xF), table).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(Simd.lookup(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), table)
+                                    .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                    acc = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, dl), acc);
+                }
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
     }
 }

@@ -2,6 +2,10 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -23,7 +27,7 @@ import static dev.lopper.quant.Bytes.u8;
  * Each 128-weight half h owns qs[32h .. 32h+31]; weight 128h + 32s + l (s = 0..3, l = 0..31) is bits 2s..2s+1 of
  * qs[32h + l].
  */
-final class Q2_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q2_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel {
 
     static final Q2_KCodec INSTANCE = new Q2_KCodec();
 
@@ -134,6 +138,59 @@ final class Q2_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
                 int e = 128 * h + l;
                 b[QS + 32 * h + l] = (byte) (L[e] | (L[e + 32] << 2) | (L[e + 64] << 4) | (L[e + 96] << 6));
             }
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /**
+     * Per 32-weight quarter s of half h: bits 2s of qs widened, one pair-summed product per 16-weight group (each
+     * has its own 4-bit scale); the 4-bit mins subtract dmin · m · Σx̂ per group.
+     */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        float[] xsum16 = a.sum16;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb * 8;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            float mins = 0;
+            for (int b = 0; b < nb; b++, off += BYTES) {
+                float d = Simd.f16(w, off + D);
+                float dmin = Simd.f16(w, off + DMIN);
+                long scales0 = w.get(Simd.I64, off + SCALES); // one segment read per 8 scale bytes
+                long scales1 = w.get(Simd.I64, off + SCALES + 8);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector qa = Simd.u8x16(w, off + QS + 32 * h);
+                    ShortVector qb = Simd.u8x16(w, off + QS + 32 * h + 16);
+                    for (int s = 0; s < 4; s++, xb++) {
+                        int g = 8 * h + 2 * s;
+                        long sv = h == 0 ? scales0 : scales1;
+                        int sc0 = (int) (sv >>> (16 * s)) & 0xFF;
+                        int sc1 = (int) (sv >>> (16 * s + 8)) & 0xFF;
+                        mins += dmin * ((sc0 >>> 4) * xsum16[2 * xb] + (sc1 >>> 4) * xsum16[2 * xb + 1]);
+                        int xo = xb * 32;
+                        float dx = d * xs[xb];
+                        // bits 2s..2s+1 masked in place (a shift by a variable count is slow); 4^-s goes in the scale
+                        short mask = (short) (3 << (2 * s));
+                        float unit = 1f / (1 << (2 * s));
+                        ShortVector q0 = qa.and(mask);
+                        ShortVector q1 = qb.and(mask);
+                        acc = Simd.pairSumWide(q0.mul(ShortVector.fromArray(Simd.S, xq, xo)))
+                                .fma(FloatVector.broadcast(Simd.F, dx * unit * (sc0 & 0xF)), acc);
+                        acc = Simd.pairSumWide(q1.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                                .fma(FloatVector.broadcast(Simd.F, dx * unit * (sc1 & 0xF)), acc);
+                    }
+                }
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) - mins;
         }
     }
 }

@@ -2,6 +2,10 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -25,7 +29,7 @@ import static dev.lopper.quant.Bytes.u8;
  * scales[g − 8] otherwise; bits 4..5 = bits 2(g/4)..2(g/4)+1 of scales[8 + g%4] (ggml unpacks this with its
  * kmask1/kmask2 shuffle of three 32-bit words).
  */
-final class Q3_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q3_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel {
 
     static final Q3_KCodec INSTANCE = new Q3_KCodec();
 
@@ -135,6 +139,59 @@ final class Q3_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
                 b[QS + 32 * h + l] =
                         (byte) ((L[e] & 3) | (L[e + 32] & 3) << 2 | (L[e + 64] & 3) << 4 | (L[e + 96] & 3) << 6);
             }
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /**
+     * Per super-block: the 16 six-bit scales unpacked as ggml does (three 32-bit words, kmask1/kmask2), hmask
+     * widened once; per 32-weight quarter s of half h, the quant is bits 2s of qs | bit 4h+s of hmask moved to
+     * bit 2, minus 4. The two 16-weight groups of a quarter are scaled separately.
+     */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb * 8;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES) {
+                float d = Simd.f16(w, off + D);
+                int a0 = w.get(Simd.I32, off + SCALES);
+                int a1 = w.get(Simd.I32, off + SCALES + 4);
+                int t = w.get(Simd.I32, off + SCALES + 8);
+                // scale g - 32 is byte g%4 of word g/4 (ggml's aux[] after unpacking)
+                long scLo = (((a0 & 0x0f0f0f0f) | ((t & 0x03030303) << 4)) & 0xFFFFFFFFL)
+                        | ((long) ((a1 & 0x0f0f0f0f) | (((t >>> 2) & 0x03030303) << 4)) << 32);
+                long scHi = ((((a0 >>> 4) & 0x0f0f0f0f) | (((t >>> 4) & 0x03030303) << 4)) & 0xFFFFFFFFL)
+                        | ((long) (((a1 >>> 4) & 0x0f0f0f0f) | (((t >>> 6) & 0x03030303) << 4)) << 32);
+                // One 16-weight group per iteration, each vector operation written once (see Q6_K: C2's inlining
+                // budget).
+                for (int g = 0; g < 16; g++) {
+                    int h = g >>> 3;
+                    int s = (g >>> 1) & 3;
+                    int part = g & 1;
+                    ShortVector q = Simd.u8x16(w, off + QS + 32 * h + 16 * part).lanewise(VectorOperators.LSHR, 2 * s)
+                            .and((short) 3)
+                            .or(Simd.u8x16(w, off + HMASK + 16 * part).lanewise(VectorOperators.LSHL, 2)
+                                    .lanewise(VectorOperators.LSHR, 4 * h + s).and((short) 4))
+                            .sub((short) 4);
+                    int xblock = xb + (g >>> 1);
+                    long sc = h == 0 ? scLo : scHi;
+                    int scale = ((int) (sc >>> (8 * (g & 7))) & 0xFF) - 32;
+                    acc = Simd.pairSum(q.mul(ShortVector.fromArray(Simd.S, xq, 32 * xblock + 16 * part)))
+                            .fma(FloatVector.broadcast(Simd.F, d * xs[xblock] * scale), acc);
+                }
+                xb += 8;
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
         }
     }
 }

@@ -2,6 +2,11 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -18,7 +23,7 @@ import static dev.lopper.quant.Bytes.u8;
  * w[j] = d · (q[j] − 8),  q[j] ∈ [0, 15]
  * </pre>
  */
-final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel, RowDequantizer {
 
     static final Q4_0Codec INSTANCE = new Q4_0Codec();
 
@@ -85,6 +90,50 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat {
             int q0 = Math.min(15, (byte) (int) (x[xo + j] * id + 8.5f));
             int q1 = Math.min(15, (byte) (int) (x[xo + j + QK / 2] * id + 8.5f));
             b[QS + j] = (byte) (q0 | (q1 << 4));
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /** Per block: 16 nibble bytes widened to shorts, lanes 0..15 low nibbles (weights 0..15), high nibbles 16..31. */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+                float d = Simd.f16(w, off + D) * xs[xb];
+                int xo = xb * QK;
+                ShortVector q = Simd.u8x16(w, off + QS);
+                ShortVector lo = q.and((short) 0xF).sub((short) 8);
+                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+                ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** 8 weights per step: 8 nibble bytes (low or high half of the block) → floats, − 8, × d. */
+    @Override
+    public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
+        long off = offset;
+        for (int b = 0; b < cols / QK; b++, off += BYTES, yo += QK) {
+            FloatVector d = FloatVector.broadcast(Simd.F, Simd.f16(w, off + D));
+            for (int p = 0; p < 4; p++) { // weights 8p .. 8p+7: bytes 8(p&1).., nibble p>>1
+                ByteVector q = ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 8 * (p & 1), Simd.LE);
+                ((FloatVector) q.lanewise(VectorOperators.LSHR, 4 * (p >>> 1)).and((byte) 0xF)
+                        .convertShape(VectorOperators.B2F, Simd.F, 0)).sub(8f).mul(d).intoArray(y, yo + 8 * p);
+            }
         }
     }
 }

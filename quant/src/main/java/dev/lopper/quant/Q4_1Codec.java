@@ -2,6 +2,10 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -19,7 +23,7 @@ import static dev.lopper.quant.Bytes.u8;
  * w[j] = d · q[j] + m,  q[j] ∈ [0, 15]
  * </pre>
  */
-final class Q4_1Codec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q4_1Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel {
 
     static final Q4_1Codec INSTANCE = new Q4_1Codec();
 
@@ -87,6 +91,37 @@ final class Q4_1Codec implements BlockCodec, BlockQuantizer, BlockFormat {
             int q0 = Math.min(15, (byte) (int) ((x[xo + j] - min) * id + 0.5f));
             int q1 = Math.min(15, (byte) (int) ((x[xo + j + QK / 2] - min) * id + 0.5f));
             b[QS + j] = (byte) (q0 | (q1 << 4));
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /** As Q4_0 without the −8; the offset m adds m · Σx̂ of the block. */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        float[] xsum = a.sum32;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            float offsets = 0;
+            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+                float d = Simd.f16(w, off + D) * xs[xb];
+                offsets += Simd.f16(w, off + M) * xsum[xb];
+                int xo = xb * QK;
+                ShortVector q = Simd.u8x16(w, off + QS);
+                ShortVector p = q.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) + offsets;
         }
     }
 }

@@ -2,6 +2,11 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -21,7 +26,7 @@ import static dev.lopper.quant.Bytes.u8;
  * </pre>
  * Each 64-weight chunk c uses qs[32c .. 32c+31]: sub-block 2c in the low nibbles, sub-block 2c+1 in the high.
  */
-final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel, RowDequantizer {
 
     static final Q4_KCodec INSTANCE = new Q4_KCodec();
 
@@ -89,6 +94,79 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
         for (int c = 0; c < 4; c++) {
             for (int l = 0; l < 32; l++) {
                 b[QS + 32 * c + l] = (byte) (L[64 * c + l] | (L[64 * c + l + 32] << 4));
+            }
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /**
+     * Per super-block: the 8 scales and mins unpacked as ggml does (three 32-bit words, kmask1..3) and turned into
+     * floats with vector operations; per 64-weight chunk, 32 bytes of nibbles widened once, the low nibbles against
+     * one int8 activation block and the high nibbles against the next. The mins subtract dmin · m · Σx̂ per
+     * sub-block, accumulated as one vector FMA per super-block.
+     */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        float[] xsum = a.sum32;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb * 8;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector mins = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES, xb += 8) {
+                int u0 = w.get(Simd.I32, off + SCALES);
+                int u1 = w.get(Simd.I32, off + SCALES + 4);
+                int u2 = w.get(Simd.I32, off + SCALES + 8);
+                // Per super-block, in vector form: the 8 combined scales d · scale_j · x̂-scale_j into tmp (one
+                // scalar load per sub-block below), and the 8 min terms dmin · min_j · Σx̂_j into one FMA.
+                Simd.bytesToFloats(Simd.kScales(u0, u1, u2)).mul(Simd.f16(w, off + D))
+                        .mul(FloatVector.fromArray(Simd.F, xs, xb)).intoArray(tmp, 0);
+                mins = Simd.bytesToFloats(Simd.kMins(u0, u1, u2)).mul(FloatVector.fromArray(Simd.F, xsum, xb))
+                        .fma(FloatVector.broadcast(Simd.F, Simd.f16(w, off + DMIN)), mins);
+                for (int j = 0; j < 8; j++) { // sub-block j: nibble j%2 of qs[32(j/2) ..] (one per iteration:
+                                              // C2's inlining budget, see Simd)
+                    long qs = off + QS + 32 * (j >>> 1);
+                    int shift = 4 * (j & 1);
+                    int xo = (xb + j) * 32;
+                    ShortVector p = Simd.u8x16(w, qs).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(Simd.u8x16(w, qs + 16).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
+                                    .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                    acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, tmp[j]), acc);
+                }
+            }
+            out[outOff + r] = acc.sub(mins).reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** Per sub-block j: 8 weights per step, nibble j%2 of qs[32(j/2) ..] → float, × d·scale, − dmin·min. */
+    @Override
+    public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
+        long off = offset;
+        for (int b = 0; b < cols / QK; b++, off += BYTES) {
+            float d = Simd.f16(w, off + D);
+            float dmin = Simd.f16(w, off + DMIN);
+            int u0 = w.get(Simd.I32, off + SCALES);
+            int u1 = w.get(Simd.I32, off + SCALES + 4);
+            int u2 = w.get(Simd.I32, off + SCALES + 8);
+            long scales = Simd.kScales(u0, u1, u2);
+            long ms = Simd.kMins(u0, u1, u2);
+            for (int j = 0; j < 8; j++, yo += 32) {
+                FloatVector d1 = FloatVector.broadcast(Simd.F, d * ((int) (scales >>> (8 * j)) & 0xFF));
+                FloatVector m1 = FloatVector.broadcast(Simd.F, dmin * ((int) (ms >>> (8 * j)) & 0xFF));
+                for (int p = 0; p < 4; p++) {
+                    ByteVector q = ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 32 * (j >>> 1) + 8 * p, Simd.LE);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4 * (j & 1)).and((byte) 0xF)
+                            .convertShape(VectorOperators.B2F, Simd.F, 0)).mul(d1).sub(m1).intoArray(y, yo + 8 * p);
+                }
             }
         }
     }

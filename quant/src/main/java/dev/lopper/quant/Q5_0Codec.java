@@ -2,6 +2,12 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -21,7 +27,7 @@ import static dev.lopper.quant.Bytes.u8;
  * w[j] = d · (q[j] − 16),  q[j] ∈ [0, 31]
  * </pre>
  */
-final class Q5_0Codec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q5_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel, RowDequantizer {
 
     static final Q5_0Codec INSTANCE = new Q5_0Codec();
 
@@ -97,5 +103,59 @@ final class Q5_0Codec implements BlockCodec, BlockQuantizer, BlockFormat {
             qh |= (q1 >>> 4) << (j + QK / 2);
         }
         putU32(b, QH, qh);
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /**
+     * As Q4_0; bit 4 of each quant comes from qh: lanes whose bit is clear get −16 (q − 16 = nibble − 16·(1 − bit)),
+     * found by testing the broadcast half of qh against one bit per lane.
+     */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        ShortVector bits = Simd.laneBits();
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+                float d = Simd.f16(w, off + D) * xs[xb];
+                int qh = w.get(Simd.I32, off + QH);
+                int xo = xb * QK;
+                ShortVector q = Simd.u8x16(w, off + QS);
+                ShortVector lo = q.and((short) 0xF).add(Simd.clearBits(qh, bits).and((short) -16));
+                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).add(Simd.clearBits(qh >>> 16, bits).and((short) -16));
+                ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** 8 weights per step in int lanes: nibble | (bit of qh, by a per-lane shift) << 4, − 16, → float, × d. */
+    @Override
+    public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
+        long off = offset;
+        IntVector iota = Simd.iota();
+        for (int b = 0; b < cols / QK; b++, off += BYTES, yo += QK) {
+            float d = Simd.f16(w, off + D);
+            IntVector qh = IntVector.broadcast(Simd.I, w.get(Simd.I32, off + QH));
+            for (int p = 0; p < 4; p++) { // weights e = 8p .. 8p+7
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 8 * (p & 1), Simd.LE)
+                        .convertShape(VectorOperators.B2I, Simd.I, 0);
+                IntVector v = q.lanewise(VectorOperators.LSHR, 4 * (p >>> 1)).and(0xF)
+                        .or(qh.lanewise(VectorOperators.LSHR, iota.add(8 * p)).and(1).lanewise(VectorOperators.LSHL, 4))
+                        .sub(16);
+                ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(d).intoArray(y, yo + 8 * p);
+            }
+        }
     }
 }

@@ -2,6 +2,10 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -22,7 +26,7 @@ import static dev.lopper.quant.Bytes.u8;
  * w[j] = d · q[j] + m,  q[j] ∈ [0, 31]
  * </pre>
  */
-final class Q5_1Codec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q5_1Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel {
 
     static final Q5_1Codec INSTANCE = new Q5_1Codec();
 
@@ -99,5 +103,41 @@ final class Q5_1Codec implements BlockCodec, BlockQuantizer, BlockFormat {
             qh |= (q1 >>> 4) << (j + QK / 2);
         }
         putU32(b, QH, qh);
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /** As Q4_1 with bit 4 from qh (lanes whose bit is set get +16, see Q5_0). */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        float[] xsum = a.sum32;
+        ShortVector bits = Simd.laneBits();
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            float offsets = 0;
+            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+                float d = Simd.f16(w, off + D) * xs[xb];
+                offsets += Simd.f16(w, off + M) * xsum[xb];
+                int qh = w.get(Simd.I32, off + QH);
+                int xo = xb * QK;
+                ShortVector q = Simd.u8x16(w, off + QS);
+                ShortVector lo = q.and((short) 0xF).or((short) 16).add(Simd.clearBits(qh, bits).and((short) -16));
+                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or((short) 16)
+                        .add(Simd.clearBits(qh >>> 16, bits).and((short) -16));
+                ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) + offsets;
+        }
     }
 }

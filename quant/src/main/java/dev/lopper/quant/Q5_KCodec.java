@@ -2,6 +2,10 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -22,7 +26,7 @@ import static dev.lopper.quant.Bytes.u8;
  * </pre>
  * Weight e = 32j + l (l = 0..31): low 4 bits as in Q4_K, bit 4 = bit j of qh[l].
  */
-final class Q5_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q5_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel {
 
     static final Q5_KCodec INSTANCE = new Q5_KCodec();
 
@@ -100,6 +104,55 @@ final class Q5_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
             for (int l = 0; l < 32; l++) {
                 b[QS + 32 * c + l] = (byte) ((L[64 * c + l] & 0xF) | (L[64 * c + l + 32] & 0xF) << 4);
             }
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /** As Q4_K; bit 4 of sub-block j's quants is bit j of qh[l], moved to bit 4 with one shift and a mask. */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        float[] xsum = a.sum32;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb * 8;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            float mins = 0;
+            for (int b = 0; b < nb; b++, off += BYTES) {
+                float d = Simd.f16(w, off + D);
+                float dmin = Simd.f16(w, off + DMIN);
+                int u0 = w.get(Simd.I32, off + SCALES);
+                int u1 = w.get(Simd.I32, off + SCALES + 4);
+                int u2 = w.get(Simd.I32, off + SCALES + 8);
+                long scales = Simd.kScales(u0, u1, u2);
+                long ms = Simd.kMins(u0, u1, u2);
+                // One 32-weight sub-block per iteration, each vector operation written once (see Q6_K: C2's
+                // inlining budget).
+                for (int j = 0; j < 8; j++, xb++) {
+                    int sc = (int) (scales >>> (8 * j)) & 0xFF;
+                    mins += dmin * ((int) (ms >>> (8 * j)) & 0xFF) * xsum[xb];
+                    long qs = off + QS + 32 * (j >>> 1);
+                    int nibble = 4 * (j & 1);
+                    ShortVector lo = Simd.u8x16(w, qs).lanewise(VectorOperators.LSHR, nibble).and((short) 0xF)
+                            .or(Simd.u8x16(w, off + QH).lanewise(VectorOperators.LSHL, 4)
+                                    .lanewise(VectorOperators.LSHR, j).and((short) 16));
+                    ShortVector hi = Simd.u8x16(w, qs + 16).lanewise(VectorOperators.LSHR, nibble).and((short) 0xF)
+                            .or(Simd.u8x16(w, off + QH + 16).lanewise(VectorOperators.LSHL, 4)
+                                    .lanewise(VectorOperators.LSHR, j).and((short) 16));
+                    int xo = xb * 32;
+                    ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                    acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d * sc * xs[xb]), acc);
+                }
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) - mins;
         }
     }
 }

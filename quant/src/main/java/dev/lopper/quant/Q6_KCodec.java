@@ -2,6 +2,12 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -25,7 +31,7 @@ import static dev.lopper.quant.Bytes.u8;
  * l = 0..31): bits 0..3 = ql[64h + 32(k%2) + l], low nibble for k &lt; 2 and high nibble for k ≥ 2;
  * bits 4..5 = bits 2k..2k+1 of qh[32h + l].
  */
-final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel, RowDequantizer {
 
     static final Q6_KCodec INSTANCE = new Q6_KCodec();
 
@@ -124,6 +130,84 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat {
                 b[QL + 64 * h + 32 + l] = (byte) ((L[e + 32] & 0xF) | (L[e + 96] & 0xF) << 4);
                 b[QH + 32 * h + l] =
                         (byte) ((L[e] >>> 4) | (L[e + 32] >>> 4) << 2 | (L[e + 64] >>> 4) << 4 | (L[e + 96] >>> 4) << 6);
+            }
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /**
+     * Per 128-weight half: ql (64 bytes) and qh (32 bytes) widened once; for each 32-weight quarter k the quant is
+     * nibble k/2 of ql | bits 2k..2k+1 of qh moved to bits 4..5, minus 32. The two 16-weight groups of a quarter
+     * have their own scales, so they are pair-summed and scaled separately.
+     */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb * 8;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES) {
+                float d = Simd.f16(w, off + D);
+                // the 16 int8 scales times d, with vector operations, into tmp (a scalar segment read and
+                // conversion per scale cost as much as all the vector work)
+                FloatVector dv = FloatVector.broadcast(Simd.F, d);
+                Simd.bytesToFloats(w.get(Simd.I64, off + SCALES)).mul(dv).intoArray(tmp, 0);
+                Simd.bytesToFloats(w.get(Simd.I64, off + SCALES + 8)).mul(dv).intoArray(tmp, 8);
+                // One 16-weight group per iteration, each vector operation written once: C2 inlines the Vector API
+                // within a node budget, and a kernel spelling out more operations per iteration ran some of them
+                // through the non-intrinsic fallback (allocating) once the budget was spent.
+                for (int g = 0; g < 16; g++) {
+                    int h = g >>> 3;       // 128-weight half
+                    int k = (g >>> 1) & 3; // 32-weight quarter within the half
+                    int part = g & 1;      // first or second 16 weights of the quarter
+                    long ql = off + QL + 64 * h + 32 * (k & 1) + 16 * part;
+                    long qh = off + QH + 32 * h + 16 * part;
+                    ShortVector q = Simd.u8x16(w, ql).lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).and((short) 0xF)
+                            .or(Simd.u8x16(w, qh).lanewise(VectorOperators.LSHL, 4)
+                                    .lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x30))
+                            .sub((short) 32);
+                    int xblock = xb + (g >>> 1);
+                    float dl = tmp[g] * xs[xblock];
+                    acc = Simd.pairSum(q.mul(ShortVector.fromArray(Simd.S, xq, 32 * xblock + 16 * part)))
+                            .fma(FloatVector.broadcast(Simd.F, dl), acc);
+                }
+                xb += 8;
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** Per 16-weight group: 8 weights per step in int lanes (low bits from ql, high bits from qh), − 32, × d·scale. */
+    @Override
+    public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
+        long off = offset;
+        for (int b = 0; b < cols / QK; b++, off += BYTES) {
+            float d = Simd.f16(w, off + D);
+            long scales0 = w.get(Simd.I64, off + SCALES);
+            long scales1 = w.get(Simd.I64, off + SCALES + 8);
+            for (int g = 0; g < 16; g++, yo += 16) {
+                int h = g >>> 3;
+                int k = (g >>> 1) & 3;
+                FloatVector dl = FloatVector.broadcast(Simd.F, d * (byte) ((g < 8 ? scales0 : scales1) >>> (8 * (g & 7))));
+                for (int p = 0; p < 2; p++) {
+                    int l = 16 * (g & 1) + 8 * p; // position within the 32-weight quarter
+                    IntVector ql = (IntVector) ByteVector.fromMemorySegment(Simd.B64, w,
+                            off + QL + 64 * h + 32 * (k & 1) + l, Simd.LE).convertShape(VectorOperators.B2I, Simd.I, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(Simd.B64, w, off + QH + 32 * h + l, Simd.LE)
+                            .convertShape(VectorOperators.B2I, Simd.I, 0);
+                    IntVector q = ql.lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).and(0xF)
+                            .or(qh.lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4))
+                            .sub(32);
+                    dl.mul((FloatVector) q.convert(VectorOperators.I2F, 0)).intoArray(y, yo + 8 * p);
+                }
             }
         }
     }

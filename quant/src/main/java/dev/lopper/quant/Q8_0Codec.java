@@ -2,6 +2,11 @@ package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.lopper.quant.Bytes.f16;
@@ -18,7 +23,7 @@ import static dev.lopper.quant.Bytes.putF16;
  * w[j] = d · qs[j]
  * </pre>
  */
-final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat {
+final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKernel, RowDequantizer {
 
     static final Q8_0Codec INSTANCE = new Q8_0Codec();
 
@@ -77,6 +82,46 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat {
         putF16(b, D, d);
         for (int j = 0; j < QK; j++) {
             b[QS + j] = (byte) QuantMath.roundf(x[xo + j] * id);
+        }
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    /** Per block: 2 × 16 int8 weights widened to shorts; the products of the two halves are added before widening. */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        for (int r = 0; r < n; r++) {
+            long off = offset + r * rowBytes;
+            int xb = ab * nb;
+            FloatVector acc = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+                float d = Simd.f16(w, off + D) * xs[xb];
+                int xo = xb * QK;
+                ShortVector p = Simd.i8x16(w, off + QS).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(Simd.i8x16(w, off + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            }
+            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** 8 weights per step: int8 → float, × d. */
+    @Override
+    public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
+        long off = offset;
+        for (int b = 0; b < cols / QK; b++, off += BYTES, yo += QK) {
+            FloatVector d = FloatVector.broadcast(Simd.F, Simd.f16(w, off + D));
+            for (int p = 0; p < 4; p++) {
+                ((FloatVector) ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 8 * p, Simd.LE)
+                        .convertShape(VectorOperators.B2F, Simd.F, 0)).mul(d).intoArray(y, yo + 8 * p);
+            }
         }
     }
 }

@@ -5,8 +5,8 @@ import dev.lopper.engine.model.LayerConfig;
 import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.engine.model.LlamaWeights;
 import dev.lopper.engine.model.ModelConfig;
+import dev.lopper.quant.Activations;
 import dev.lopper.quant.MatMul;
-import dev.lopper.quant.MatVec;
 import dev.lopper.quant.ThreadPool;
 
 
@@ -27,6 +27,8 @@ public final class Forward {
     private final RopeTable rope;
     private final Attention attention;
     private final MatMul matmul;
+    /** The input of the next multiplies, quantized once however many matrices read it. */
+    private final Activations in;
     private final ThreadPool pool;
 
     // Activations, one row per token of the batch: [batch][width].
@@ -53,6 +55,7 @@ public final class Forward {
         int widest = Math.max(Math.max(dim, config.maxFfn()), config.maxAttentionOutDim());
         this.matmul = new MatMul(pool, widest);
         int b = Math.min(MAX_BATCH, contextLength);
+        this.in = new Activations(widest, b);
         x = new float[b * dim];
         xb = new float[b * dim];
         q = new float[b * config.maxQueryDim()];
@@ -102,9 +105,10 @@ public final class Forward {
             LayerConfig l = w.config();
 
             RmsNorm.apply(x, w.attnNorm(), config.rmsEps(), xb, n);
-            matmul.multiply(w.wq(), xb, n, q);
-            matmul.multiply(w.wk(), xb, n, k);
-            matmul.multiply(w.wv(), xb, n, v);
+            in.set(xb, dim, n);
+            matmul.multiply(w.wq(), in, q);
+            matmul.multiply(w.wk(), in, k);
+            matmul.multiply(w.wv(), in, v);
             for (int b = 0; b < n; b++) {
                 rope.apply(q, b * l.queryDim(), l.heads(), l.headDim(), pos + b);
                 rope.apply(k, b * l.kvDim(), l.kvHeads(), l.headDim(), pos + b);
@@ -113,24 +117,25 @@ public final class Forward {
                         l.kvValueDim());
             }
             attention.attend(l, q, cache.keys(i), cache.values(i), pos, n, attnOut, pool);
-            matmul.multiply(w.wo(), attnOut, n, delta);
+            matmul.multiply(w.wo(), in.set(attnOut, w.wo().cols(), n), delta);
             add(x, delta, n * dim);
 
             RmsNorm.apply(x, w.ffnNorm(), config.rmsEps(), xb, n);
-            matmul.multiply(w.wGate(), xb, n, gate);
-            matmul.multiply(w.wUp(), xb, n, up);
+            in.set(xb, dim, n);
+            matmul.multiply(w.wGate(), in, gate);
+            matmul.multiply(w.wUp(), in, up);
             SwiGlu.apply(gate, up, n * l.ffn());
-            matmul.multiply(w.wDown(), gate, n, delta);
+            matmul.multiply(w.wDown(), in.set(gate, w.wDown().cols(), n), delta);
             add(x, delta, n * dim);
         }
         if (allLogits != null) {
             RmsNorm.apply(x, weights.outputNorm(), config.rmsEps(), xb, n);
-            matmul.multiply(weights.output(), xb, n, allLogits);
+            matmul.multiply(weights.output(), in.set(xb, dim, n), allLogits);
             System.arraycopy(allLogits, (n - 1) * config.vocabSize(), logits, 0, config.vocabSize());
         } else {
             System.arraycopy(x, (n - 1) * dim, xb, 0, dim);
             RmsNorm.apply(xb, weights.outputNorm(), config.rmsEps(), xb, 1);
-            MatVec.multiply(weights.output(), xb, logits, pool);
+            matmul.multiply(weights.output(), in.set(xb, dim, 1), logits);
         }
         return logits;
     }

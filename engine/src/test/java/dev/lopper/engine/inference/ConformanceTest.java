@@ -2,7 +2,10 @@ package dev.lopper.engine.inference;
 
 import dev.lopper.engine.TestData;
 import dev.lopper.engine.generate.Session;
+import dev.lopper.engine.model.BlockWeights;
 import dev.lopper.engine.model.LlamaModel;
+import dev.lopper.quant.MatMul;
+import dev.lopper.quant.WeightMatrix;
 import dev.lopper.quant.ThreadPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,8 +21,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every fixture model against its float64 reference logits (see ../shared/README.md): worst-row relative RMS
- * within 1e-3 with float activations. Runs the in-repo subset always and every fixture of ../shared when present.
+ * Every fixture model against its float64 reference logits (see ../shared/README.md). Runs the in-repo subset always
+ * and every fixture of ../shared when present.
+ *
+ * <p>Two paths, two bounds (the README's): prompt processing (batches) multiplies exactly dequantized weights with
+ * float activations, so it must meet worst-row relative RMS ≤ 1e-3 and the reference argmax everywhere — this is
+ * the check of exact dequantization for every type. Decode (one token at a time) runs the matrix × vector kernels;
+ * for the quantized types they round the activations to int8 blocks of 32 as llama.cpp does, so a model with any
+ * such matrix must meet ≤ 3e-2 and the reference argmax at ≥ 80% of positions; a model of float types only
+ * (F32/F16/BF16) keeps 1e-3 and every argmax. Greedy continuation: float models must reproduce the reference
+ * tokens exactly; int8 models are fed the reference continuation (teacher forcing, since one different token
+ * changes all later ones) and must pick the reference token at ≥ 80% of its steps.
  */
 class ConformanceTest {
     private static ThreadPool pool;
@@ -59,10 +71,29 @@ class ConformanceTest {
                     argmaxAgree++;
                 }
             }
-            assertTrue(worst <= 1e-3, gguf.getFileName() + ": worst-row relative RMS " + worst + " > 1e-3");
-            assertTrue(argmaxAgree == ref.tokens().length,
-                    gguf.getFileName() + ": argmax agrees at " + argmaxAgree + " of " + ref.tokens().length);
+            int positions = ref.tokens().length;
+            System.out.printf("%s decode (%s): worst-row relative RMS %.3g, argmax %d/%d%n", gguf.getFileName(),
+                    int8(model) ? "int8" : "float", worst, argmaxAgree, positions);
+            if (int8(model)) {
+                assertTrue(worst <= 3e-2, gguf.getFileName() + ": int8 decode worst-row relative RMS " + worst + " > 3e-2");
+                assertTrue(argmaxAgree >= 0.8 * positions,
+                        gguf.getFileName() + ": int8 decode argmax agrees at " + argmaxAgree + " of " + positions);
+            } else {
+                assertTrue(worst <= 1e-3, gguf.getFileName() + ": worst-row relative RMS " + worst + " > 1e-3");
+                assertTrue(argmaxAgree == positions,
+                        gguf.getFileName() + ": argmax agrees at " + argmaxAgree + " of " + positions);
+            }
         }
+    }
+
+    /** Whether decoding this model rounds activations to int8 anywhere (see the class comment). */
+    static boolean int8(LlamaModel model) {
+        List<WeightMatrix> all = new ArrayList<>();
+        for (BlockWeights b : model.weights().blocks()) {
+            all.addAll(List.of(b.wq(), b.wk(), b.wv(), b.wo(), b.wGate(), b.wUp(), b.wDown()));
+        }
+        all.add(model.weights().output());
+        return all.stream().anyMatch(MatMul::quantizesActivations);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -101,11 +132,21 @@ class ConformanceTest {
             Session session = new Session(model, prompt.length + ref.greedy().length, pool);
             float[] logits = session.append(prompt);
             int[] ours = new int[ref.greedy().length];
+            boolean int8 = int8(model);
+            int agree = 0;
             for (int i = 0; i < ours.length; i++) {
                 ours[i] = ReferenceLogits.argmax(logits);
-                logits = session.append(ours[i]);
+                agree += ours[i] == ref.greedy()[i] ? 1 : 0;
+                logits = session.append(int8 ? ref.greedy()[i] : ours[i]);
             }
-            assertArrayEquals(ref.greedy(), ours, gguf.getFileName() + ": greedy continuation");
+            System.out.printf("%s greedy (%s): %d/%d%n", gguf.getFileName(), int8 ? "int8, teacher-forced" : "float",
+                    agree, ours.length);
+            if (int8) {
+                assertTrue(agree >= 0.8 * ours.length, gguf.getFileName() + ": int8 decode picks the reference token at "
+                        + agree + " of " + ours.length + " steps");
+            } else {
+                assertArrayEquals(ref.greedy(), ours, gguf.getFileName() + ": greedy continuation");
+            }
         }
     }
 }

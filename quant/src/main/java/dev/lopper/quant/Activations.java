@@ -1,0 +1,131 @@
+package dev.lopper.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The input of one or more matrix multiplies: {@code batch} activation vectors of {@code cols} floats, and — made
+ * on first demand, once however many matrices read them — their int8 form: blocks of 32 values with a float scale
+ * each, {@code x ≈ scale · q}, {@code q = round(x / scale) ∈ [−127, 127]}, {@code scale = max|x| / 127} (ggml's
+ * {@code block_q8_0}, except that the scale stays a float instead of being rounded to a half).
+ *
+ * <p>Prepare once per input with {@link #set} and pass to every {@link MatMul#multiply(WeightMatrix, Activations,
+ * float[])} that reads it (Wq, Wk and Wv share one; so do Wgate and Wup). The float array is referenced, not
+ * copied: it must not change until the last multiply with this input is done. Not thread-safe; the kernels only
+ * read it. Nothing is allocated after construction.
+ */
+public final class Activations {
+
+    /** Values per int8 block. */
+    static final int QK = 32;
+
+    private final int maxElements;
+    /** The int8 values, widened to shorts so that the kernels load them straight into 16-bit lanes. */
+    final short[] q;
+    /** One scale per 32-value block. */
+    final float[] scale;
+    /** scale · Σ q over each 32-value block: the sum of the rounded values, for offset and min terms. */
+    final float[] sum32;
+    /** scale · Σ q over each 16 values (Q2_K's mins are per 16 weights). */
+    final float[] sum16;
+
+    float[] x;
+    int cols;
+    int batch;
+    private boolean quantized;
+
+    /** Room for {@code maxBatch} vectors of up to {@code maxCols} values. */
+    public Activations(int maxCols, int maxBatch) {
+        if (maxCols < 1 || maxBatch < 1) {
+            throw new IllegalArgumentException("activations of " + maxBatch + " x " + maxCols);
+        }
+        this.maxElements = Math.multiplyExact(maxCols, maxBatch);
+        int padded = (maxElements + QK - 1) / QK * QK;
+        this.q = new short[padded];
+        this.scale = new float[padded / QK];
+        this.sum32 = new float[padded / QK];
+        this.sum16 = new float[padded / 16];
+    }
+
+    /**
+     * Takes {@code x[b·cols .. (b+1)·cols)} for {@code b < batch} as the input (referenced, not copied) and drops
+     * the int8 form of the previous input. Returns this.
+     */
+    public Activations set(float[] x, int cols, int batch) {
+        if (cols < 1 || batch < 1 || (long) cols * batch > maxElements || (long) cols * batch > x.length) {
+            throw new IllegalArgumentException("input of " + batch + " x " + cols + " values in an array of "
+                    + x.length + "; room for " + maxElements);
+        }
+        this.x = x;
+        this.cols = cols;
+        this.batch = batch;
+        this.quantized = false;
+        return this;
+    }
+
+    /** Values this instance has room for (cols × batch). */
+    public long capacity() {
+        return maxElements;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    /** The float values, {@code batch × cols}. */
+    public float[] values() {
+        return x;
+    }
+
+    /** Makes the int8 blocks if this input has none yet (cols must be a multiple of 32). */
+    void quantize() {
+        if (quantized) {
+            return;
+        }
+        if (cols % QK != 0) {
+            throw new IllegalStateException("int8 activations need rows of a multiple of 32 values, not " + cols);
+        }
+        int blocks = cols * batch / QK;
+        for (int b = 0; b < blocks; b++) {
+            quantizeBlock(x, b * QK, q, scale, sum32, sum16, b);
+        }
+        quantized = true;
+    }
+
+    private static void quantizeBlock(float[] x, int o, short[] q, float[] scale, float[] sum32, float[] sum16, int b) {
+        var f = Simd.F;
+        FloatVector v0 = FloatVector.fromArray(f, x, o);
+        FloatVector v1 = FloatVector.fromArray(f, x, o + 8);
+        FloatVector v2 = FloatVector.fromArray(f, x, o + 16);
+        FloatVector v3 = FloatVector.fromArray(f, x, o + 24);
+        float amax = v0.abs().max(v1.abs()).max(v2.abs().max(v3.abs())).reduceLanes(VectorOperators.MAX);
+        float d = amax / 127;
+        float id = d != 0 ? 1 / d : 0;
+        scale[b] = d;
+        IntVector i0 = round(v0.mul(id));
+        IntVector i1 = round(v1.mul(id));
+        IntVector i2 = round(v2.mul(id));
+        IntVector i3 = round(v3.mul(id));
+        int s0 = i0.add(i1).reduceLanes(VectorOperators.ADD);
+        int s1 = i2.add(i3).reduceLanes(VectorOperators.ADD);
+        sum16[2 * b] = d * s0;
+        sum16[2 * b + 1] = d * s1;
+        sum32[b] = d * (s0 + s1);
+        ((ShortVector) i0.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o);
+        ((ShortVector) i1.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o + 8);
+        ((ShortVector) i2.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o + 16);
+        ((ShortVector) i3.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o + 24);
+    }
+
+    /** Rounds half away from zero (roundf), as ggml's reference quantizer; |v| ≤ 127 here. */
+    private static IntVector round(FloatVector v) {
+        FloatVector half = v.reinterpretAsInts().and(0x80000000).or(0x3f000000).reinterpretAsFloats();
+        return (IntVector) v.add(half).convert(VectorOperators.F2I, 0);
+    }
+}
