@@ -214,7 +214,7 @@ class KernelTest {
         assertEquals(null, MatMul.kernelFor(m));
         float[] x = QuantTestData.gaussian(2, cols, 1f);
         float[] out = new float[4];
-        MatVec.multiply(m, x, out, two);
+        new MatMul(two, cols).multiply(m, new Activations(cols, 1).set(x, cols, 1), out);
         for (int r = 0; r < 4; r++) {
             assertEquals(BlockCodec.of(GgmlType.Q4_0).dot(m.data(), r * m.rowBytes(), x, 0, cols), out[r]);
         }
