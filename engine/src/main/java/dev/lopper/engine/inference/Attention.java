@@ -18,6 +18,16 @@ import java.util.Arrays;
 final class Attention {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private final float[][] scores;
+    /** The pool's task, made once: the call's operands are fields, so a call allocates nothing. */
+    private final ThreadPool.RangeTask task = this::run;
+
+    // Operands of the call in progress (set by attend, read by the workers it starts).
+    private LayerConfig layer;
+    private float[] q;
+    private float[] keys;
+    private float[] values;
+    private float[] out;
+    private int pos0;
 
     Attention(int workers, int contextLength) {
         scores = new float[workers][contextLength];
@@ -25,16 +35,26 @@ final class Attention {
 
     void attend(LayerConfig l, float[] q, float[] keys, float[] values, int pos0, int n, float[] out,
                 ThreadPool pool) {
-        int heads = l.heads();
+        this.layer = l;
+        this.q = q;
+        this.keys = keys;
+        this.values = values;
+        this.out = out;
+        this.pos0 = pos0;
         int work = (pos0 + n) * (l.headDim() + l.valueDim());
         int grain = Math.max(1, (1 << 15) / Math.max(1, work));
-        pool.parallelFor(n * heads, grain, (start, end, worker) -> {
-            for (int item = start; item < end; item++) {
-                int b = item / heads;
-                head(l, q, b * l.queryDim(), item % heads, keys, values, pos0 + b + 1, out,
-                        b * l.attentionOutDim(), scores[worker]);
-            }
-        });
+        pool.parallelFor(n * l.heads(), grain, task);
+    }
+
+    /** Items are (token of the batch, head) pairs. */
+    private void run(int start, int end, int worker) {
+        LayerConfig l = layer;
+        int heads = l.heads();
+        for (int item = start; item < end; item++) {
+            int b = item / heads;
+            head(l, q, b * l.queryDim(), item % heads, keys, values, pos0 + b + 1, out, b * l.attentionOutDim(),
+                    scores[worker]);
+        }
     }
 
     private static void head(LayerConfig l, float[] q, int qRow, int h, float[] keys, float[] values, int length,
