@@ -26,6 +26,8 @@ public final class Activations {
     final short[] q;
     /** One scale per 32-value block. */
     final float[] scale;
+    /** The scale of each 16 values (each block's scale twice), for kernels with a weight scale per 16. */
+    final float[] scale16;
     /** scale · Σ q over each 32-value block: the sum of the rounded values, for offset and min terms. */
     final float[] sum32;
     /** scale · Σ q over each 16 values (Q2_K's mins are per 16 weights). */
@@ -45,6 +47,7 @@ public final class Activations {
         int padded = (maxElements + QK - 1) / QK * QK;
         this.q = new short[padded];
         this.scale = new float[padded / QK];
+        this.scale16 = new float[padded / 16];
         this.sum32 = new float[padded / QK];
         this.sum16 = new float[padded / 16];
     }
@@ -94,6 +97,8 @@ public final class Activations {
         int blocks = cols * batch / QK;
         for (int b = 0; b < blocks; b++) {
             quantizeBlock(x, b * QK, q, scale, sum32, sum16, b);
+            scale16[2 * b] = scale[b];
+            scale16[2 * b + 1] = scale[b];
         }
         quantized = true;
     }

@@ -167,10 +167,12 @@ final class IQ4_NLCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowK
         float[] xs = a.scale;
         ByteVector table = ByteVector.fromArray(Simd.B128, KVALUES, 0);
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
-            int xb = ab * nb;
+            long row = offset + r * rowBytes;
+            int xb0 = ab * nb;
             FloatVector acc = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
+                int xb = xb0 + b;
                 float d = Simd.f16(w, off + D) * xs[xb];
                 int xo = xb * QK;
                 ByteVector q = ByteVector.fromMemorySegment(Simd.B128, w, off + QS, Simd.LE);

@@ -138,10 +138,11 @@ final class IQ4_XSCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowK
         float[] xs = a.scale;
         ByteVector table = ByteVector.fromArray(Simd.B128, KVALUES, 0);
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
+            long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
             FloatVector acc = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES) {
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
                 float d = Simd.f16(w, off + D);
                 int scalesH = w.get(Simd.I16, off + SCALES_H);
                 int scalesL = w.get(Simd.I32, off + SCALES_L);

@@ -158,11 +158,12 @@ final class Q2_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         float[] xs = a.scale;
         float[] xsum16 = a.sum16;
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
+            long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
             FloatVector acc = FloatVector.zero(Simd.F);
             float mins = 0;
-            for (int b = 0; b < nb; b++, off += BYTES) {
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
                 float d = Simd.f16(w, off + D);
                 float dmin = Simd.f16(w, off + DMIN);
                 long scales0 = w.get(Simd.I64, off + SCALES); // one segment read per 8 scale bytes

@@ -159,10 +159,11 @@ final class Q3_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         short[] xq = a.q;
         float[] xs = a.scale;
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
+            long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
             FloatVector acc = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES) {
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
                 float d = Simd.f16(w, off + D);
                 int a0 = w.get(Simd.I32, off + SCALES);
                 int a1 = w.get(Simd.I32, off + SCALES + 4);

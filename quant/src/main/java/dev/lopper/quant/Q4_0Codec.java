@@ -98,28 +98,49 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         return true;
     }
 
-    /** Per block: 16 nibble bytes widened to shorts, lanes 0..15 low nibbles (weights 0..15), high nibbles 16..31. */
+    /**
+     * Per block: 16 nibble bytes widened to shorts, lanes 0..15 low nibbles (weights 0..15), high nibbles 16..31;
+     * two blocks per iteration (see Simd on loop shape).
+     */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {
         int nb = a.cols / QK;
+        int pairs = nb & ~1;
         short[] xq = a.q;
         float[] xs = a.scale;
+        int xb = ab * nb;
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
-            int xb = ab * nb;
-            FloatVector acc = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
-                float d = Simd.f16(w, off + D) * xs[xb];
-                int xo = xb * QK;
-                ShortVector q = Simd.u8x16(w, off + QS);
-                ShortVector lo = q.and((short) 0xF).sub((short) 8);
-                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            long row = offset + r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(Simd.F);
+            FloatVector acc1 = FloatVector.zero(Simd.F);
+            int b = 0;
+            for (; b < pairs; b += 2) {
+                long o0 = row + (long) b * BYTES;
+                long o1 = o0 + BYTES;
+                int xo = (xb + b) * QK;
+                ShortVector q0 = Simd.u8x16(w, o0 + QS);
+                ShortVector q1 = Simd.u8x16(w, o1 + QS);
+                ShortVector p0 = q0.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(q0.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
+                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                ShortVector p1 = q1.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                        .add(q1.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
+                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 48)));
+                acc0 = Simd.pairSum(p0).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o0 + D) * xs[xb + b]), acc0);
+                acc1 = Simd.pairSum(p1).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o1 + D) * xs[xb + b + 1]),
+                        acc1);
             }
-            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+            if (b < nb) {
+                long o = row + (long) b * BYTES;
+                int xo = (xb + b) * QK;
+                ShortVector q = Simd.u8x16(w, o + QS);
+                ShortVector p = q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
+                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc0 = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o + D) * xs[xb + b]), acc0);
+            }
+            out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
     }
 

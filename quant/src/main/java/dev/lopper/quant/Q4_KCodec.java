@@ -4,6 +4,7 @@ import dev.lopper.gguf.GgmlType;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -109,6 +110,14 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
      * one int8 activation block and the high nibbles against the next. The mins subtract dmin · m · Σx̂ per
      * sub-block, accumulated as one vector FMA per super-block.
      */
+    /**
+     * Per super-block: the 8 combined scales d · scale_j · x-scale_j in vector form into {@code tmp}, the min terms
+     * dmin · min_j · Σx_j in one FMA, then the four 64-weight chunks, each 32 bytes widened once and split into
+     * its two sub-blocks. The chunks are written out four times on purpose: a loop over them runs ~40% slower
+     * (C2 keeps it a loop with entry and exit code per super-block), and the Vector API calls are made directly
+     * rather than through {@link Simd}'s helpers, which C2 stops inlining past its parse-time node budget (see
+     * Simd).
+     */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {
@@ -116,34 +125,112 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         short[] xq = a.q;
         float[] xs = a.scale;
         float[] xsum = a.sum32;
+        int xb0 = ab * nb * 8;
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
-            int xb = ab * nb * 8;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            long row = offset + r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(Simd.F);
+            FloatVector acc1 = FloatVector.zero(Simd.F);
             FloatVector mins = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES, xb += 8) {
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
+                int xb = xb0 + 8 * b;
                 int u0 = w.get(Simd.I32, off + SCALES);
                 int u1 = w.get(Simd.I32, off + SCALES + 4);
                 int u2 = w.get(Simd.I32, off + SCALES + 8);
-                // Per super-block, in vector form: the 8 combined scales d · scale_j · x̂-scale_j into tmp (one
-                // scalar load per sub-block below), and the 8 min terms dmin · min_j · Σx̂_j into one FMA.
                 Simd.bytesToFloats(Simd.kScales(u0, u1, u2)).mul(Simd.f16(w, off + D))
                         .mul(FloatVector.fromArray(Simd.F, xs, xb)).intoArray(tmp, 0);
                 mins = Simd.bytesToFloats(Simd.kMins(u0, u1, u2)).mul(FloatVector.fromArray(Simd.F, xsum, xb))
                         .fma(FloatVector.broadcast(Simd.F, Simd.f16(w, off + DMIN)), mins);
-                for (int j = 0; j < 8; j++) { // sub-block j: nibble j%2 of qs[32(j/2) ..] (one per iteration:
-                                              // C2's inlining budget, see Simd)
-                    long qs = off + QS + 32 * (j >>> 1);
-                    int shift = 4 * (j & 1);
-                    int xo = (xb + j) * 32;
-                    ShortVector p = Simd.u8x16(w, qs).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(Simd.u8x16(w, qs + 16).lanewise(VectorOperators.LSHR, shift).and((short) 0xF)
-                                    .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                    acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, tmp[j]), acc);
+                { // weights 0..63: qs[0..31], sub-block 0 in the low nibbles, 1 in the high
+                    long qs = off + QS;
+                    int xo = xb * 32;
+                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                            .reinterpretShape(Simd.I, 0);
+                    // pair sums (Simd.pairSum, spelled out: see the note above)
+                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[0]), acc0);
+                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[1]), acc1);
+                }
+                { // weights 64..127: qs[32..63], sub-block 2 in the low nibbles, 3 in the high
+                    long qs = off + QS + 32;
+                    int xo = (xb + 2) * 32;
+                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                            .reinterpretShape(Simd.I, 0);
+                    // pair sums (Simd.pairSum, spelled out: see the note above)
+                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[2]), acc0);
+                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[3]), acc1);
+                }
+                { // weights 128..191: qs[64..95], sub-block 4 in the low nibbles, 5 in the high
+                    long qs = off + QS + 64;
+                    int xo = (xb + 4) * 32;
+                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                            .reinterpretShape(Simd.I, 0);
+                    // pair sums (Simd.pairSum, spelled out: see the note above)
+                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[4]), acc0);
+                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[5]), acc1);
+                }
+                { // weights 192..255: qs[96..127], sub-block 6 in the low nibbles, 7 in the high
+                    long qs = off + QS + 96;
+                    int xo = (xb + 6) * 32;
+                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                            .reinterpretShape(Simd.I, 0);
+                    // pair sums (Simd.pairSum, spelled out: see the note above)
+                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[6]), acc0);
+                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[7]), acc1);
                 }
             }
-            out[outOff + r] = acc.sub(mins).reduceLanes(VectorOperators.ADD);
+            out[outOff + r] = acc0.add(acc1).sub(mins).reduceLanes(VectorOperators.ADD);
         }
     }
 

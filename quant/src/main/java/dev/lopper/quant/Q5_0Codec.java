@@ -122,10 +122,12 @@ final class Q5_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         float[] xs = a.scale;
         ShortVector bits = Simd.laneBits();
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
-            int xb = ab * nb;
+            long row = offset + r * rowBytes;
+            int xb0 = ab * nb;
             FloatVector acc = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
+                int xb = xb0 + b;
                 float d = Simd.f16(w, off + D) * xs[xb];
                 int qh = w.get(Simd.I32, off + QH);
                 int xo = xb * QK;

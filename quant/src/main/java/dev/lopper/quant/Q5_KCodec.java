@@ -121,11 +121,12 @@ final class Q5_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         float[] xs = a.scale;
         float[] xsum = a.sum32;
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
+            long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
             FloatVector acc = FloatVector.zero(Simd.F);
             float mins = 0;
-            for (int b = 0; b < nb; b++, off += BYTES) {
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
                 float d = Simd.f16(w, off + D);
                 float dmin = Simd.f16(w, off + DMIN);
                 int u0 = w.get(Simd.I32, off + SCALES);

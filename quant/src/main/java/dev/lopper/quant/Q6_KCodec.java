@@ -140,48 +140,147 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     }
 
     /**
-     * Per 128-weight half: ql (64 bytes) and qh (32 bytes) widened once; for each 32-weight quarter k the quant is
-     * nibble k/2 of ql | bits 2k..2k+1 of qh moved to bits 4..5, minus 32. The two 16-weight groups of a quarter
-     * have their own scales, so they are pair-summed and scaled separately.
+     * Per 128-weight half h and lane range l = 16p .. 16p+15: 16 bytes of ql for quarters 0/2 (low/high nibble),
+     * 16 for quarters 1/3, and 16 of qh (two bits per quarter) widened once, giving the four 16-weight groups
+     * 8h+p, +2, +4, +6. Quants stay unsigned (0..63): Σ (q − 32)·x = Σ q·x − 32·Σx, the second term from the
+     * activations' per-16 sums and the scales, in vector form per super-block. The four parts are written out on
+     * purpose, with the Vector API called directly (see Q4_KCodec#dotRows and Simd on C2's limits).
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {
         int nb = a.cols / QK;
         short[] xq = a.q;
-        float[] xs = a.scale;
+        float[] xs16 = a.scale16;
+        float[] xsum16 = a.sum16;
+        int xb0 = ab * nb * 8;
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
-            int xb = ab * nb * 8;
-            FloatVector acc = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES) {
-                float d = Simd.f16(w, off + D);
-                // the 16 int8 scales times d, with vector operations, into tmp (a scalar segment read and
-                // conversion per scale cost as much as all the vector work)
-                FloatVector dv = FloatVector.broadcast(Simd.F, d);
-                Simd.bytesToFloats(w.get(Simd.I64, off + SCALES)).mul(dv).intoArray(tmp, 0);
-                Simd.bytesToFloats(w.get(Simd.I64, off + SCALES + 8)).mul(dv).intoArray(tmp, 8);
-                // One 16-weight group per iteration, each vector operation written once: C2 inlines the Vector API
-                // within a node budget, and a kernel spelling out more operations per iteration ran some of them
-                // through the non-intrinsic fallback (allocating) once the budget was spent.
-                for (int g = 0; g < 16; g++) {
-                    int h = g >>> 3;       // 128-weight half
-                    int k = (g >>> 1) & 3; // 32-weight quarter within the half
-                    int part = g & 1;      // first or second 16 weights of the quarter
-                    long ql = off + QL + 64 * h + 32 * (k & 1) + 16 * part;
-                    long qh = off + QH + 32 * h + 16 * part;
-                    ShortVector q = Simd.u8x16(w, ql).lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).and((short) 0xF)
-                            .or(Simd.u8x16(w, qh).lanewise(VectorOperators.LSHL, 4)
-                                    .lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x30))
-                            .sub((short) 32);
-                    int xblock = xb + (g >>> 1);
-                    float dl = tmp[g] * xs[xblock];
-                    acc = Simd.pairSum(q.mul(ShortVector.fromArray(Simd.S, xq, 32 * xblock + 16 * part)))
-                            .fma(FloatVector.broadcast(Simd.F, dl), acc);
+            long row = offset + r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(Simd.F);
+            FloatVector acc1 = FloatVector.zero(Simd.F);
+            FloatVector offsets = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++) {
+                long off = row + (long) b * BYTES;
+                int xb = xb0 + 8 * b;
+                // d · scale_g for the 16 groups; Σ d·scale_g·Σx_g; and d · scale_g · x-scale into tmp
+                FloatVector d = FloatVector.broadcast(Simd.F, Simd.f16(w, off + D));
+                FloatVector s0 = Simd.bytesToFloats(w.get(Simd.I64, off + SCALES)).mul(d);
+                FloatVector s1 = Simd.bytesToFloats(w.get(Simd.I64, off + SCALES + 8)).mul(d);
+                offsets = s0.fma(FloatVector.fromArray(Simd.F, xsum16, 2 * xb), offsets);
+                offsets = s1.fma(FloatVector.fromArray(Simd.F, xsum16, 2 * xb + 8), offsets);
+                s0.mul(FloatVector.fromArray(Simd.F, xs16, 2 * xb)).intoArray(tmp, 0);
+                s1.mul(FloatVector.fromArray(Simd.F, xs16, 2 * xb + 8)).intoArray(tmp, 8);
+                { // half 0, lanes l = 0..15 of each quarter: groups 0, 2, 4, 6
+                    long ql = off + QL;
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    int xo = xb * 32;
+                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
+                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
+                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
+                    IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
+                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[0]), acc0);
+                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[2]), acc1);
+                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[4]), acc0);
+                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[6]), acc1);
                 }
-                xb += 8;
+                { // half 0, lanes l = 16..31 of each quarter: groups 1, 3, 5, 7
+                    long ql = off + QL + 16;
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH + 16, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    int xo = xb * 32 + 16;
+                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
+                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
+                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
+                    IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
+                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[1]), acc0);
+                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[3]), acc1);
+                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[5]), acc0);
+                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[7]), acc1);
+                }
+                { // half 1, lanes l = 0..15 of each quarter: groups 8, 10, 12, 14
+                    long ql = off + QL + 64;
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH + 32, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    int xo = (xb + 4) * 32;
+                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
+                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
+                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
+                    IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
+                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[8]), acc0);
+                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[10]), acc1);
+                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[12]), acc0);
+                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[14]), acc1);
+                }
+                { // half 1, lanes l = 16..31 of each quarter: groups 9, 11, 13, 15
+                    long ql = off + QL + 80;
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH + 48, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    int xo = (xb + 4) * 32 + 16;
+                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
+                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
+                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
+                    IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
+                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
+                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
+                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[9]), acc0);
+                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[11]), acc1);
+                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[13]), acc0);
+                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[15]), acc1);
+                }
             }
-            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+            out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD)
+                    - 32 * offsets.reduceLanes(VectorOperators.ADD);
         }
     }
 

@@ -95,20 +95,35 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {
         int nb = a.cols / QK;
+        int pairs = nb & ~1;
         short[] xq = a.q;
         float[] xs = a.scale;
+        int xb = ab * nb;
         for (int r = 0; r < n; r++) {
-            long off = offset + r * rowBytes;
-            int xb = ab * nb;
-            FloatVector acc = FloatVector.zero(Simd.F);
-            for (int b = 0; b < nb; b++, off += BYTES, xb++) {
-                float d = Simd.f16(w, off + D) * xs[xb];
-                int xo = xb * QK;
-                ShortVector p = Simd.i8x16(w, off + QS).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(Simd.i8x16(w, off + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+            long row = offset + r * rowBytes;
+            FloatVector acc0 = FloatVector.zero(Simd.F);
+            FloatVector acc1 = FloatVector.zero(Simd.F);
+            int b = 0;
+            for (; b < pairs; b += 2) { // two blocks per iteration (see Simd on loop shape)
+                long o0 = row + (long) b * BYTES;
+                long o1 = o0 + BYTES;
+                int xo = (xb + b) * QK;
+                ShortVector p0 = Simd.i8x16(w, o0 + QS).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(Simd.i8x16(w, o0 + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                ShortVector p1 = Simd.i8x16(w, o1 + QS).mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                        .add(Simd.i8x16(w, o1 + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)));
+                acc0 = Simd.pairSumWide(p0).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o0 + D) * xs[xb + b]), acc0);
+                acc1 = Simd.pairSumWide(p1).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o1 + D) * xs[xb + b + 1]),
+                        acc1);
             }
-            out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
+            if (b < nb) {
+                long o = row + (long) b * BYTES;
+                int xo = (xb + b) * QK;
+                ShortVector p = Simd.i8x16(w, o + QS).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(Simd.i8x16(w, o + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
+                acc0 = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o + D) * xs[xb + b]), acc0);
+            }
+            out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
     }
 
