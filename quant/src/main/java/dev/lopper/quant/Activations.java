@@ -37,6 +37,11 @@ public final class Activations {
     int cols;
     int batch;
     private boolean quantized;
+    /** The transposed form for batched multiplies: {@code xt[c·stride + b] = x[b·cols + c]}, zero for b ≥ batch. */
+    float[] xt = new float[0];
+    /** Row length of {@link #xt}: the batch rounded up to a multiple of {@code MatMul}'s batch block. */
+    int stride;
+    private boolean transposed;
 
     /** Room for {@code maxBatch} vectors of up to {@code maxCols} values. */
     public Activations(int maxCols, int maxBatch) {
@@ -65,6 +70,7 @@ public final class Activations {
         this.cols = cols;
         this.batch = batch;
         this.quantized = false;
+        this.transposed = false;
         return this;
     }
 
@@ -84,6 +90,31 @@ public final class Activations {
     /** The float values, {@code batch × cols}. */
     public float[] values() {
         return x;
+    }
+
+    /**
+     * Makes the transposed form if this input has none yet, each row padded with zeros to a multiple of
+     * {@code block} values. The array is allocated on the first call and grown only for a larger input.
+     */
+    void transpose(int block) {
+        if (transposed) {
+            return;
+        }
+        int s = (batch + block - 1) / block * block;
+        if (xt.length < s * cols) {
+            xt = new float[s * cols];
+        }
+        for (int c = 0; c < cols; c++) {
+            int o = c * s;
+            for (int b = 0; b < batch; b++) {
+                xt[o + b] = x[b * cols + c];
+            }
+            for (int b = batch; b < s; b++) {
+                xt[o + b] = 0;
+            }
+        }
+        stride = s;
+        transposed = true;
     }
 
     /** Makes the int8 blocks if this input has none yet (cols must be a multiple of 32). */

@@ -1,7 +1,6 @@
 package dev.lopper.quant;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,16 +10,20 @@ import jdk.incubator.vector.VectorSpecies;
  * straight from the mapped segment; the quantized types dot int8 blocks of the activations (made once per
  * {@link Activations}, whichever matrices read them). Several vectors (prompt processing) dequantize a tile of
  * {@value #TILE} rows once per thread (vectorized for the types with a {@link RowDequantizer}, bit-identical to
- * {@link BlockCodec#dequantize}) and multiply it with every vector in float, register-blocked
- * {@value #TILE} rows × 2 vectors over L1-sized column blocks, so each weight is read and decoded once per batch.
+ * {@link BlockCodec#dequantize}) and multiply it in float with every vector of the batch, read in transposed form
+ * ({@link Activations}, made once per input) as outer products of {@value #TILE} rows × {@value #NB} vectors, so
+ * each weight is read and decoded once per batch.
  *
  * <p>Weights on the Java heap (tests, in-memory models) take the codec's exact float {@link BlockCodec#dot}
  * instead of the kernels, so that the kernels' segment accesses only ever see native segments (a second segment
  * class at those sites slows them down several times). One instance per thread pool user; not thread-safe; a
- * multiply allocates nothing.
+ * multiply allocates nothing once the activations' transposed form has grown to the largest batch.
  */
 public final class MatMul {
-    private static final int TILE = 4;
+    /** Rows per tile: dequantized once per thread and batch, then multiplied with every vector. */
+    private static final int TILE = 6;
+    /** Vectors of the batch per outer-product block: two float vectors' worth. */
+    private static final int NB = 2 * FloatVector.SPECIES_PREFERRED.length();
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Weights below which a chunk is not worth handing to another thread. */
     private static final int MIN_WEIGHTS_PER_CHUNK = 1 << 16;
@@ -29,6 +32,7 @@ public final class MatMul {
     private final int maxCols;
     private final float[][] scratch;
     private final float[][] kernelScratch;
+    private final float[][] accScratch;
     private Activations own;
 
     // The multiply in progress, read by the preallocated tasks below.
@@ -48,6 +52,7 @@ public final class MatMul {
         this.maxCols = maxCols;
         this.scratch = new float[pool.size()][TILE * maxCols];
         this.kernelScratch = new float[pool.size()][RowKernel.SCRATCH];
+        this.accScratch = new float[pool.size()][TILE * NB];
     }
 
     /** The pool the multiplies run on. */
@@ -103,6 +108,7 @@ public final class MatMul {
                             + " exceed the scratch sized for " + scratch[0].length / TILE);
                 }
                 this.dequantizer = dequantizerFor(w);
+                a.transpose(NB);
                 pool.parallelFor((rows + TILE - 1) / TILE, 1, tilesTask);
             }
         } finally {
@@ -152,10 +158,12 @@ public final class MatMul {
 
     private void tiles(int start, int end, int worker) {
         float[] rowsBuf = scratch[worker];
+        float[] acc = accScratch[worker];
         int rows = w.rows();
         int cols = w.cols();
         int batch = a.batch();
-        float[] x = a.x;
+        float[] xt = a.xt;
+        int stride = a.stride;
         long rowBytes = w.rowBytes();
         for (int t = start; t < end; t++) {
             int r0 = t * TILE;
@@ -167,218 +175,93 @@ public final class MatMul {
                     codec.dequantize(w.data(), (r0 + i) * rowBytes, rowsBuf, i * cols, cols);
                 }
             }
-            if (nr == TILE) {
-                tile4(rowsBuf, cols, x, batch, out, rows, r0);
-            } else {
+            for (int b0 = 0; b0 < batch; b0 += NB) {
+                if (nr == TILE) {
+                    tile6(rowsBuf, cols, xt, stride, b0, acc);
+                } else {
+                    for (int i = 0; i < nr; i++) {
+                        tile1(rowsBuf, i * cols, cols, xt, stride, b0, acc, i * NB);
+                    }
+                }
+                int nb = Math.min(NB, batch - b0);
                 for (int i = 0; i < nr; i++) {
-                    for (int b = 0; b < batch; b++) {
-                        out[b * rows + r0 + i] = Vec.dot(rowsBuf, i * cols, x, b * cols, cols);
+                    for (int j = 0; j < nb; j++) {
+                        out[(b0 + j) * rows + r0 + i] = acc[i * NB + j];
                     }
                 }
             }
         }
     }
 
-    /** Columns per cache block of the tile product: 4 rows of it stay in L1 while every vector of the batch passes. */
-    private static final int KC = 2048;
-
     /**
-     * Four dequantized rows against every vector of the batch: column blocks of {@value #KC}, and within a block
-     * 4 rows × 2 vectors per step (8 accumulators; each weight vector loaded once for two vectors, each x vector
-     * once for four rows).
+     * Six dequantized rows times {@value #NB} vectors of the batch, as outer products: for each column c, the six
+     * weights w[i][c] broadcast against the transposed activations xt[c][b0 ..] (two vectors); twelve accumulators
+     * hold out[b][r0+i] directly, so there are no horizontal sums, and each load feeds two or six FMAs. (With the
+     * two x vectors and the broadcast that is 15 of AVX2's 16 registers; more spill.) The tile stays in L1/L2
+     * while the batch blocks pass; xt streams from L2.
      */
-    private static void tile4(float[] w, int cols, float[] x, int batch, float[] out, int rows, int r0) {
-        for (int c0 = 0; c0 < cols; c0 += KC) {
-            int c1 = Math.min(cols, c0 + KC);
-            boolean first = c0 == 0;
-            int b = 0;
-            for (; b + 2 < batch; b += 3) {
-                block4x3(w, cols, x, b * cols, (b + 1) * cols, (b + 2) * cols, c0, c1, out, b * rows + r0,
-                        (b + 1) * rows + r0, (b + 2) * rows + r0, first);
-            }
-            for (; b + 1 < batch; b += 2) {
-                block4x2(w, cols, x, b * cols, (b + 1) * cols, c0, c1, out, b * rows + r0, (b + 1) * rows + r0, first);
-            }
-            if (b < batch) {
-                block4x1(w, cols, x, b * cols, c0, c1, out, b * rows + r0, first);
-            }
+    private static void tile6(float[] w, int cols, float[] xt, int stride, int b0, float[] acc) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F);
+        FloatVector a11 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F);
+        FloatVector a21 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F);
+        FloatVector a31 = FloatVector.zero(F);
+        FloatVector a40 = FloatVector.zero(F);
+        FloatVector a41 = FloatVector.zero(F);
+        FloatVector a50 = FloatVector.zero(F);
+        FloatVector a51 = FloatVector.zero(F);
+        int half = F.length();
+        for (int c = 0, xo = b0; c < cols; c++, xo += stride) {
+            FloatVector x0 = FloatVector.fromArray(F, xt, xo);
+            FloatVector x1 = FloatVector.fromArray(F, xt, xo + half);
+            FloatVector wv;
+            wv = FloatVector.broadcast(F, w[0 * cols + c]);
+            a00 = wv.fma(x0, a00);
+            a01 = wv.fma(x1, a01);
+            wv = FloatVector.broadcast(F, w[1 * cols + c]);
+            a10 = wv.fma(x0, a10);
+            a11 = wv.fma(x1, a11);
+            wv = FloatVector.broadcast(F, w[2 * cols + c]);
+            a20 = wv.fma(x0, a20);
+            a21 = wv.fma(x1, a21);
+            wv = FloatVector.broadcast(F, w[3 * cols + c]);
+            a30 = wv.fma(x0, a30);
+            a31 = wv.fma(x1, a31);
+            wv = FloatVector.broadcast(F, w[4 * cols + c]);
+            a40 = wv.fma(x0, a40);
+            a41 = wv.fma(x1, a41);
+            wv = FloatVector.broadcast(F, w[5 * cols + c]);
+            a50 = wv.fma(x0, a50);
+            a51 = wv.fma(x1, a51);
         }
+        a00.intoArray(acc, 0 * NB);
+        a01.intoArray(acc, 0 * NB + half);
+        a10.intoArray(acc, 1 * NB);
+        a11.intoArray(acc, 1 * NB + half);
+        a20.intoArray(acc, 2 * NB);
+        a21.intoArray(acc, 2 * NB + half);
+        a30.intoArray(acc, 3 * NB);
+        a31.intoArray(acc, 3 * NB + half);
+        a40.intoArray(acc, 4 * NB);
+        a41.intoArray(acc, 4 * NB + half);
+        a50.intoArray(acc, 5 * NB);
+        a51.intoArray(acc, 5 * NB + half);
     }
 
-    private static void block4x3(float[] w, int cols, float[] x, int xa, int xb, int xc, int c0, int c1, float[] out,
-                                 int oa, int ob, int oc, boolean first) {
+    /** One dequantized row (from {@code wo}) times {@value #NB} vectors of the batch, into acc[ao ..]. */
+    private static void tile1(float[] w, int wo, int cols, float[] xt, int stride, int b0, float[] acc, int ao) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F);
-        FloatVector b1 = FloatVector.zero(F);
-        FloatVector b2 = FloatVector.zero(F);
-        FloatVector b3 = FloatVector.zero(F);
-        FloatVector d0 = FloatVector.zero(F);
-        FloatVector d1 = FloatVector.zero(F);
-        FloatVector d2 = FloatVector.zero(F);
-        FloatVector d3 = FloatVector.zero(F);
-        int step = F.length();
-        int c = c0;
-        for (int bound = c0 + F.loopBound(c1 - c0); c < bound; c += step) {
-            FloatVector xa_ = FloatVector.fromArray(F, x, xa + c);
-            FloatVector xb_ = FloatVector.fromArray(F, x, xb + c);
-            FloatVector xc_ = FloatVector.fromArray(F, x, xc + c);
-            FloatVector wv = FloatVector.fromArray(F, w, c);
-            a0 = wv.fma(xa_, a0);
-            b0 = wv.fma(xb_, b0);
-            d0 = wv.fma(xc_, d0);
-            wv = FloatVector.fromArray(F, w, cols + c);
-            a1 = wv.fma(xa_, a1);
-            b1 = wv.fma(xb_, b1);
-            d1 = wv.fma(xc_, d1);
-            wv = FloatVector.fromArray(F, w, 2 * cols + c);
-            a2 = wv.fma(xa_, a2);
-            b2 = wv.fma(xb_, b2);
-            d2 = wv.fma(xc_, d2);
-            wv = FloatVector.fromArray(F, w, 3 * cols + c);
-            a3 = wv.fma(xa_, a3);
-            b3 = wv.fma(xb_, b3);
-            d3 = wv.fma(xc_, d3);
+        int half = F.length();
+        for (int c = 0, xo = b0; c < cols; c++, xo += stride) {
+            FloatVector wv = FloatVector.broadcast(F, w[wo + c]);
+            a0 = wv.fma(FloatVector.fromArray(F, xt, xo), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, xt, xo + half), a1);
         }
-        finish(w, cols, x, xa, c, c1, out, oa, first, a0, a1, a2, a3);
-        finish(w, cols, x, xb, c, c1, out, ob, first, b0, b1, b2, b3);
-        finish(w, cols, x, xc, c, c1, out, oc, first, d0, d1, d2, d3);
-    }
-
-    /** Reduces four row accumulators, adds the scalar tail c..c1, stores or accumulates into out[o..o+3]. */
-    private static void finish(float[] w, int cols, float[] x, int xa, int c, int c1, float[] out, int o,
-                               boolean first, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; c < c1; c++) {
-            float va = x[xa + c];
-            s0 += w[c] * va;
-            s1 += w[cols + c] * va;
-            s2 += w[2 * cols + c] * va;
-            s3 += w[3 * cols + c] * va;
-        }
-        if (first) {
-            out[o] = s0;
-            out[o + 1] = s1;
-            out[o + 2] = s2;
-            out[o + 3] = s3;
-        } else {
-            out[o] += s0;
-            out[o + 1] += s1;
-            out[o + 2] += s2;
-            out[o + 3] += s3;
-        }
-    }
-
-    private static void block4x2(float[] w, int cols, float[] x, int xa, int xb, int c0, int c1, float[] out,
-                                 int oa, int ob, boolean first) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F);
-        FloatVector b1 = FloatVector.zero(F);
-        FloatVector b2 = FloatVector.zero(F);
-        FloatVector b3 = FloatVector.zero(F);
-        int step = F.length();
-        int c = c0;
-        for (int bound = c0 + F.loopBound(c1 - c0); c < bound; c += step) {
-            FloatVector w0 = FloatVector.fromArray(F, w, c);
-            FloatVector w1 = FloatVector.fromArray(F, w, cols + c);
-            FloatVector w2 = FloatVector.fromArray(F, w, 2 * cols + c);
-            FloatVector w3 = FloatVector.fromArray(F, w, 3 * cols + c);
-            FloatVector xv = FloatVector.fromArray(F, x, xa + c);
-            a0 = w0.fma(xv, a0);
-            a1 = w1.fma(xv, a1);
-            a2 = w2.fma(xv, a2);
-            a3 = w3.fma(xv, a3);
-            xv = FloatVector.fromArray(F, x, xb + c);
-            b0 = w0.fma(xv, b0);
-            b1 = w1.fma(xv, b1);
-            b2 = w2.fma(xv, b2);
-            b3 = w3.fma(xv, b3);
-        }
-        float sa0 = a0.reduceLanes(VectorOperators.ADD);
-        float sa1 = a1.reduceLanes(VectorOperators.ADD);
-        float sa2 = a2.reduceLanes(VectorOperators.ADD);
-        float sa3 = a3.reduceLanes(VectorOperators.ADD);
-        float sb0 = b0.reduceLanes(VectorOperators.ADD);
-        float sb1 = b1.reduceLanes(VectorOperators.ADD);
-        float sb2 = b2.reduceLanes(VectorOperators.ADD);
-        float sb3 = b3.reduceLanes(VectorOperators.ADD);
-        for (; c < c1; c++) { // rows whose length is not a multiple of the vector length
-            float va = x[xa + c];
-            float vb = x[xb + c];
-            sa0 += w[c] * va;
-            sa1 += w[cols + c] * va;
-            sa2 += w[2 * cols + c] * va;
-            sa3 += w[3 * cols + c] * va;
-            sb0 += w[c] * vb;
-            sb1 += w[cols + c] * vb;
-            sb2 += w[2 * cols + c] * vb;
-            sb3 += w[3 * cols + c] * vb;
-        }
-        if (first) {
-            out[oa] = sa0;
-            out[oa + 1] = sa1;
-            out[oa + 2] = sa2;
-            out[oa + 3] = sa3;
-            out[ob] = sb0;
-            out[ob + 1] = sb1;
-            out[ob + 2] = sb2;
-            out[ob + 3] = sb3;
-        } else {
-            out[oa] += sa0;
-            out[oa + 1] += sa1;
-            out[oa + 2] += sa2;
-            out[oa + 3] += sa3;
-            out[ob] += sb0;
-            out[ob + 1] += sb1;
-            out[ob + 2] += sb2;
-            out[ob + 3] += sb3;
-        }
-    }
-
-    private static void block4x1(float[] w, int cols, float[] x, int xa, int c0, int c1, float[] out, int oa,
-                                 boolean first) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
-        FloatVector a2 = FloatVector.zero(F);
-        FloatVector a3 = FloatVector.zero(F);
-        int step = F.length();
-        int c = c0;
-        for (int bound = c0 + F.loopBound(c1 - c0); c < bound; c += step) {
-            FloatVector xv = FloatVector.fromArray(F, x, xa + c);
-            a0 = FloatVector.fromArray(F, w, c).fma(xv, a0);
-            a1 = FloatVector.fromArray(F, w, cols + c).fma(xv, a1);
-            a2 = FloatVector.fromArray(F, w, 2 * cols + c).fma(xv, a2);
-            a3 = FloatVector.fromArray(F, w, 3 * cols + c).fma(xv, a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; c < c1; c++) {
-            float va = x[xa + c];
-            s0 += w[c] * va;
-            s1 += w[cols + c] * va;
-            s2 += w[2 * cols + c] * va;
-            s3 += w[3 * cols + c] * va;
-        }
-        if (first) {
-            out[oa] = s0;
-            out[oa + 1] = s1;
-            out[oa + 2] = s2;
-            out[oa + 3] = s3;
-        } else {
-            out[oa] += s0;
-            out[oa + 1] += s1;
-            out[oa + 2] += s2;
-            out[oa + 3] += s3;
-        }
+        a0.intoArray(acc, ao);
+        a1.intoArray(acc, ao + half);
     }
 }

@@ -169,16 +169,18 @@ class KernelTest {
         }
     }
 
-    /** The batched path (prompt processing) stays exact: float activations against dequantized tiles. */
+    /**
+     * The batched path (prompt processing) stays exact: float activations against dequantized tiles. 13 rows are
+     * two full tiles and a single row; batches of 5 and 37 are a partial block and two full ones plus a partial
+     * one; one Activations serves both batches in turn, so its transposed form must follow the input.
+     */
     @ParameterizedTest
     @MethodSource("types")
     void batchedMatchesExact(GgmlType type) {
         int cols = 512;
-        int rows = 11;
-        int batch = 5;
+        int rows = 13;
         float[] w = QuantTestData.gaussian(7, rows * cols, 0.5f);
         byte[] bytes = BlockQuantizer.forType(type).orElseThrow().quantize(w);
-        float[] x = QuantTestData.gaussian(8, batch * cols, 1f);
         try (Arena arena = Arena.ofShared()) {
             MemorySegment seg = arena.allocate(bytes.length + 1L).asSlice(1);
             MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
@@ -186,18 +188,24 @@ class KernelTest {
             float[] deq = new float[rows * cols];
             BlockCodec.of(type).dequantize(seg, 0, deq, 0, deq.length);
             for (ThreadPool pool : new ThreadPool[]{one, two}) {
-                float[] out = new float[rows * batch];
-                new MatMul(pool, cols).multiply(m, x, batch, out);
-                for (int b = 0; b < batch; b++) {
-                    for (int r = 0; r < rows; r++) {
-                        double exact = 0;
-                        double magnitude = 0;
-                        for (int c = 0; c < cols; c++) {
-                            exact += (double) deq[r * cols + c] * x[b * cols + c];
-                            magnitude += Math.abs((double) deq[r * cols + c] * x[b * cols + c]);
+                MatMul matmul = new MatMul(pool, cols);
+                Activations in = new Activations(cols, 37);
+                for (int batch : new int[]{37, 5, 37}) {
+                    float[] x = QuantTestData.gaussian(8 + batch, batch * cols, 1f);
+                    float[] out = new float[rows * batch];
+                    matmul.multiply(m, in.set(x, cols, batch), out);
+                    for (int b = 0; b < batch; b++) {
+                        for (int r = 0; r < rows; r++) {
+                            double exact = 0;
+                            double magnitude = 0;
+                            for (int c = 0; c < cols; c++) {
+                                exact += (double) deq[r * cols + c] * x[b * cols + c];
+                                magnitude += Math.abs((double) deq[r * cols + c] * x[b * cols + c]);
+                            }
+                            assertTrue(Math.abs(out[b * rows + r] - exact) <= 1e-5 * magnitude,
+                                    type + " batch " + b + "/" + batch + " row " + r + ": " + out[b * rows + r]
+                                            + " vs " + exact);
                         }
-                        assertTrue(Math.abs(out[b * rows + r] - exact) <= 1e-5 * magnitude,
-                                type + " batch " + b + " row " + r + ": " + out[b * rows + r] + " vs " + exact);
                     }
                 }
             }
