@@ -143,8 +143,9 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
      * Per 128-weight half h and lane range l = 16p .. 16p+15: 16 bytes of ql for quarters 0/2 (low/high nibble),
      * 16 for quarters 1/3, and 16 of qh (two bits per quarter) widened once, giving the four 16-weight groups
      * 8h+p, +2, +4, +6. Quants stay unsigned (0..63): Σ (q − 32)·x = Σ q·x − 32·Σx, the second term from the
-     * activations' per-16 sums and the scales, in vector form per super-block. The four parts are written out on
-     * purpose, with the Vector API called directly (see Q4_KCodec#dotRows and Simd on C2's limits).
+     * activations' per-16 sums and the scales, in vector form per super-block. The Vector API is called directly
+     * (see Simd on C2's limits); the four parts stay a loop, which keeps the method small enough for C1 (written
+     * out, C1 gave up on it and the first calls ran interpreted for seconds).
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
@@ -170,113 +171,41 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                 offsets = s1.fma(FloatVector.fromArray(Simd.F, xsum16, 2 * xb + 8), offsets);
                 s0.mul(FloatVector.fromArray(Simd.F, xs16, 2 * xb)).intoArray(tmp, 0);
                 s1.mul(FloatVector.fromArray(Simd.F, xs16, 2 * xb + 8)).intoArray(tmp, 8);
-                { // half 0, lanes l = 0..15 of each quarter: groups 0, 2, 4, 6
-                    long ql = off + QL;
+                for (int part = 0; part < 4; part++) { // half h = part/2, lanes l = 16p .. 16p+15, p = part%2
+                    int h = part >>> 1;
+                    int p = part & 1;
+                    long ql = off + QL + 64 * h + 16 * p;
                     ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
                     ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    int xo = xb * 32;
-                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w,
+                            off + QH + 32 * h + 16 * p, Simd.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    int xo = (xb + 4 * h) * 32 + 16 * p;
+                    int g = 8 * h + p;
+                    IntVector p0 = (IntVector) lo.and((short) 0xF)
+                            .or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
                             .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
-                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
+                    IntVector p1 = (IntVector) hi.and((short) 0xF)
+                            .or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
                             .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
-                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
+                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30))
                             .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
                     IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
+                            .or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
                             .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
+                    // pair sums (Simd.pairSum, spelled out), scaled per group
                     acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[0]), acc0);
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g]), acc0);
                     acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[2]), acc1);
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g + 2]),
+                                    acc1);
                     acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[4]), acc0);
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g + 4]),
+                                    acc0);
                     acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[6]), acc1);
-                }
-                { // half 0, lanes l = 16..31 of each quarter: groups 1, 3, 5, 7
-                    long ql = off + QL + 16;
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH + 16, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    int xo = xb * 32 + 16;
-                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
-                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
-                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
-                    IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
-                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[1]), acc0);
-                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[3]), acc1);
-                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[5]), acc0);
-                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[7]), acc1);
-                }
-                { // half 1, lanes l = 0..15 of each quarter: groups 8, 10, 12, 14
-                    long ql = off + QL + 64;
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH + 32, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    int xo = (xb + 4) * 32;
-                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
-                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
-                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
-                    IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
-                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[8]), acc0);
-                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[10]), acc1);
-                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[12]), acc0);
-                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[14]), acc1);
-                }
-                { // half 1, lanes l = 16..31 of each quarter: groups 9, 11, 13, 15
-                    long ql = off + QL + 80;
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, off + QH + 48, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    int xo = (xb + 4) * 32 + 16;
-                    IntVector p0 = (IntVector) lo.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
-                    IntVector p1 = (IntVector) hi.and((short) 0xF).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
-                    IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(h.and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
-                    IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
-                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[9]), acc0);
-                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[11]), acc1);
-                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[13]), acc0);
-                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[15]), acc1);
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g + 6]),
+                                    acc1);
                 }
             }
             out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD)

@@ -18,14 +18,21 @@ import java.nio.ByteOrder;
  * by the int8 activations (stored pre-widened as shorts, see {@link Activations}) and pair-summed into 8 ints.
  * On AVX2 the Vector API has no byte multiply-add (maddubs), so 16-bit multiplies are the int8 dot product here.
  *
- * <p>Writing kernels for C2 (JDK 25): every Vector API call inlines a deep tree of methods, and C2 stops inlining
- * into one compiled method after a fixed node budget (NodeCountInliningCutoff, not settable in product builds).
- * Operations past the budget run the allocating Java fallback — several times slower. The budget holds about one
- * 32-weight group of work plus a little set-up (measured: Q4_K with two sub-blocks per iteration allocates, even
- * in a non-inlined helper of its own). So a kernel's loop body spells out each operation sequence once (one 16- or
- * 32-weight group per iteration, the loop doing the rest), and reads scalars (scales) with few segment accesses.
- * A kernel that allocates in its steady state has hit this (or a 1-lane vector shape, which C2 lacks:
- * {@link #bytesToFloats}).
+ * <p>Writing kernels for the JIT (JDK 25), as measured on these kernels:
+ * <ul>
+ * <li>Loop over blocks with an int index and derive the (long) segment offset from it, {@code row + (long) b *
+ * BYTES}. A long offset bumped beside the index made C2 build a loop nest that recomputed addresses and kept every
+ * range check (Q8_0 ran ~40% slower).</li>
+ * <li>C2 inlines the Vector API's own methods (annotated ForceInline) late, past its parse-time node budget, but
+ * stops inlining ordinary methods — such as the helpers here — once that budget (NodeCountInliningCutoff, not
+ * settable in product builds) is spent. A helper not inlined returns a boxed vector, and the operations after it
+ * run the allocating Java fallback, several times slower. Small kernels use the helpers; the large ones (Q4_K,
+ * Q6_K) call the Vector API directly. A kernel that allocates in its steady state has hit this.</li>
+ * <li>C1 gives up on very large methods ("out of virtual registers"); such a method then runs interpreted — with
+ * the Vector API, for seconds — until C2 compiles it. Keep a kernel's bytecode small enough (Q6_K keeps its four
+ * parts in a loop).</li>
+ * <li>C2 has no 1-lane vectors: see {@link #bytesToFloats}.</li>
+ * </ul>
  */
 final class Simd {
 

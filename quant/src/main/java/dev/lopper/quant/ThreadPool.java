@@ -67,7 +67,7 @@ public final class ThreadPool implements AutoCloseable {
             return;
         }
         int maxChunks = Math.max(1, n / Math.max(1, grain));
-        int wanted = Math.min(maxChunks, size == 1 ? 1 : size * 4);
+        int wanted = Math.min(maxChunks, size == 1 ? 1 : size * 8);
         if (wanted == 1) {
             body.run(0, n, 0);
             return;
