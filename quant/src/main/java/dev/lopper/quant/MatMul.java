@@ -3,6 +3,8 @@ package dev.lopper.quant;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * Matrix × vectors: {@code out[b·rows + r] = Σ_c W[r][c] · x[b·cols + c]} for every row r and input vector b.
  *
@@ -45,6 +47,13 @@ public final class MatMul {
     private final ThreadPool.RangeTask rowsTask = this::rows;
     private final ThreadPool.RangeTask exactRowsTask = this::exactRows;
     private final ThreadPool.RangeTask tilesTask = this::tiles;
+    // A grouped one-vector multiply in progress (see multiply(WeightMatrix[], ...)).
+    private WeightMatrix[] group;
+    private float[][] groupOut;
+    private final RowKernel[] groupKernels = new RowKernel[MAX_GROUP];
+    private final ThreadPool.RangeTask groupRowsTask = this::groupRows;
+    /** Matrices one grouped multiply takes at most. */
+    public static final int MAX_GROUP = 4;
 
     /** @param maxCols the longest row any matrix multiplied here has */
     public MatMul(ThreadPool pool, int maxCols) {
@@ -118,6 +127,66 @@ public final class MatMul {
             this.kernel = null;
             this.codec = null;
             this.dequantizer = null;
+        }
+    }
+
+    /**
+     * {@code outs[i] = ws[i] · a} for matrices that read the same input (Wq, Wk, Wv; Wgate, Wup). With one input
+     * vector and kernels for all of them, their rows go to the threads as one range, so the group costs one
+     * hand-out and one wait instead of one per matrix (decode issues seven multiplies per block); otherwise the
+     * matrices are multiplied one by one. At most {@value #MAX_GROUP} matrices.
+     */
+    public void multiply(WeightMatrix[] ws, Activations a, float[][] outs) {
+        if (ws.length != outs.length || ws.length > MAX_GROUP) {
+            throw new IllegalArgumentException(ws.length + " matrices, " + outs.length + " outputs; at most "
+                    + MAX_GROUP);
+        }
+        boolean fused = a.batch() == 1;
+        int total = 0;
+        for (int i = 0; i < ws.length && fused; i++) {
+            RowKernel k = kernelFor(ws[i]);
+            fused = k != null && ws[i].cols() == a.cols() && ws[i].rows() <= outs[i].length;
+            groupKernels[i] = k;
+            total += ws[i].rows();
+        }
+        if (!fused) {
+            for (int i = 0; i < ws.length; i++) {
+                multiply(ws[i], a, outs[i]);
+            }
+            return;
+        }
+        for (int i = 0; i < ws.length; i++) {
+            if (groupKernels[i].int8()) {
+                a.quantize();
+            }
+        }
+        this.group = ws;
+        this.groupOut = outs;
+        this.a = a;
+        try {
+            pool.parallelFor(total, Math.max(16, MIN_WEIGHTS_PER_CHUNK / a.cols()), groupRowsTask);
+        } finally {
+            this.group = null;
+            this.groupOut = null;
+            this.a = null;
+            Arrays.fill(groupKernels, null);
+        }
+    }
+
+    /** Rows [start, end) of the group's rows laid end to end. */
+    private void groupRows(int start, int end, int worker) {
+        int base = 0;
+        for (int i = 0; i < group.length && start < end; i++) {
+            WeightMatrix m = group[i];
+            int rows = m.rows();
+            if (start < base + rows) {
+                int s = start - base;
+                int e = Math.min(end - base, rows);
+                groupKernels[i].dotRows(m.data(), s * m.rowBytes(), m.rowBytes(), e - s, a, 0, groupOut[i], s,
+                        kernelScratch[worker]);
+                start = base + e;
+            }
+            base += rows;
         }
     }
 

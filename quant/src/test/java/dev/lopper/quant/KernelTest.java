@@ -212,6 +212,47 @@ class KernelTest {
         }
     }
 
+    /**
+     * A grouped multiply (Wq/Wk/Wv, Wgate/Wup) gives exactly what the matrices give one by one — mixed types,
+     * thread chunks that straddle two matrices, one vector (fused) and a batch (one by one).
+     */
+    @Test
+    void groupedMultiplyMatchesSingleMultiplies() {
+        int cols = 512;
+        GgmlType[] types = {GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0};
+        int[] rows = {7, 300, 41};
+        try (Arena arena = Arena.ofShared()) {
+            WeightMatrix[] ws = new WeightMatrix[types.length];
+            for (int i = 0; i < types.length; i++) {
+                float[] w = QuantTestData.gaussian(40 + i, rows[i] * cols, 0.5f);
+                byte[] bytes = BlockQuantizer.forType(types[i]).orElseThrow().quantize(w);
+                MemorySegment seg = arena.allocate(bytes.length);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+                ws[i] = new WeightMatrix("w" + i, types[i], seg, rows[i], cols);
+            }
+            for (ThreadPool pool : new ThreadPool[]{one, two}) {
+                for (int batch : new int[]{1, 3}) {
+                    float[] x = QuantTestData.gaussian(9 + batch, batch * cols, 1f);
+                    MatMul matmul = new MatMul(pool, cols);
+                    Activations in = new Activations(cols, batch);
+                    float[][] grouped = new float[types.length][];
+                    for (int i = 0; i < types.length; i++) {
+                        grouped[i] = new float[batch * rows[i]];
+                    }
+                    matmul.multiply(ws, in.set(x, cols, batch), grouped);
+                    for (int i = 0; i < types.length; i++) {
+                        float[] single = new float[batch * rows[i]];
+                        matmul.multiply(ws[i], in.set(x, cols, batch), single);
+                        for (int j = 0; j < single.length; j++) {
+                            assertEquals(single[j], grouped[i][j], 0f, types[i] + " batch " + batch + " output " + j
+                                    + ", threads " + pool.size());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Heap segments take the exact codec path: float activations, no int8 rounding. */
     @Test
     void heapWeightsUseTheExactPath() {

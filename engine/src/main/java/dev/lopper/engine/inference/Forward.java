@@ -8,6 +8,7 @@ import dev.lopper.engine.model.ModelConfig;
 import dev.lopper.quant.Activations;
 import dev.lopper.quant.MatMul;
 import dev.lopper.quant.ThreadPool;
+import dev.lopper.quant.WeightMatrix;
 
 
 /**
@@ -43,6 +44,11 @@ public final class Forward {
     private final float[] up;
     private final float[] logits;
     private final int[] single = new int[1];
+    // Per block: the matrices that read one input, multiplied as a group (see MatMul#multiply(WeightMatrix[], ..)).
+    private final WeightMatrix[][] qkv;
+    private final WeightMatrix[][] gateUp;
+    private final float[][] qkvOut;
+    private final float[][] gateUpOut;
 
     public Forward(LlamaModel model, int contextLength, ThreadPool pool) {
         this.config = model.config();
@@ -66,6 +72,16 @@ public final class Forward {
         gate = new float[b * config.maxFfn()];
         up = new float[b * config.maxFfn()];
         logits = new float[config.vocabSize()];
+        int blocks = weights.blocks().size();
+        qkv = new WeightMatrix[blocks][];
+        gateUp = new WeightMatrix[blocks][];
+        for (int i = 0; i < blocks; i++) {
+            BlockWeights w = weights.blocks().get(i);
+            qkv[i] = new WeightMatrix[]{w.wq(), w.wk(), w.wv()};
+            gateUp[i] = new WeightMatrix[]{w.wGate(), w.wUp()};
+        }
+        qkvOut = new float[][]{q, k, v};
+        gateUpOut = new float[][]{gate, up};
     }
 
     public int contextLength() {
@@ -106,9 +122,7 @@ public final class Forward {
 
             RmsNorm.apply(x, w.attnNorm(), config.rmsEps(), xb, n);
             in.set(xb, dim, n);
-            matmul.multiply(w.wq(), in, q);
-            matmul.multiply(w.wk(), in, k);
-            matmul.multiply(w.wv(), in, v);
+            matmul.multiply(qkv[i], in, qkvOut);
             for (int b = 0; b < n; b++) {
                 rope.apply(q, b * l.queryDim(), l.heads(), l.headDim(), pos + b);
                 rope.apply(k, b * l.kvDim(), l.kvHeads(), l.headDim(), pos + b);
@@ -122,8 +136,7 @@ public final class Forward {
 
             RmsNorm.apply(x, w.ffnNorm(), config.rmsEps(), xb, n);
             in.set(xb, dim, n);
-            matmul.multiply(w.wGate(), in, gate);
-            matmul.multiply(w.wUp(), in, up);
+            matmul.multiply(gateUp[i], in, gateUpOut);
             SwiGlu.apply(gate, up, n * l.ffn());
             matmul.multiply(w.wDown(), in.set(gate, w.wDown().cols(), n), delta);
             add(x, delta, n * dim);
