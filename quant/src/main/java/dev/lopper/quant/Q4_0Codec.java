@@ -4,6 +4,7 @@ import dev.lopper.gguf.GgmlType;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -99,8 +100,9 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     }
 
     /**
-     * Per block: 16 nibble bytes widened to shorts, lanes 0..15 low nibbles (weights 0..15), high nibbles 16..31;
-     * two blocks per iteration (see Simd on loop shape).
+     * Per block: 16 nibble bytes widened to shorts, lanes 0..15 low nibbles (weights 0..15), high nibbles 16..31,
+     * minus 8, times the int8 activations, pair-summed ({@link Simd#pairSum}). Two blocks per iteration, with the
+     * Vector API called directly: through the helpers, some compilations ran past C2's node budget (see Simd).
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
@@ -117,28 +119,39 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
             int b = 0;
             for (; b < pairs; b += 2) {
                 long o0 = row + (long) b * BYTES;
-                long o1 = o0 + BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector q0 = Simd.u8x16(w, o0 + QS);
-                ShortVector q1 = Simd.u8x16(w, o1 + QS);
-                ShortVector p0 = q0.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(q0.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
-                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                ShortVector p1 = q1.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                        .add(q1.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
-                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 48)));
-                acc0 = Simd.pairSum(p0).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o0 + D) * xs[xb + b]), acc0);
-                acc1 = Simd.pairSum(p1).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o1 + D) * xs[xb + b + 1]),
-                        acc1);
+                {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    IntVector p = (IntVector) q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + D)) * xs[xb + b];
+                    acc0 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc0);
+                }
+                {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + BYTES + QS, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    IntVector p = (IntVector) q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + QK))
+                            .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + QK + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + BYTES + D)) * xs[xb + b + 1];
+                    acc1 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc1);
+                }
             }
             if (b < nb) {
                 long o = row + (long) b * BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector q = Simd.u8x16(w, o + QS);
-                ShortVector p = q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8)
-                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc0 = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o + D) * xs[xb + b]), acc0);
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS, Simd.LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                IntVector p = (IntVector) q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                        .reinterpretShape(Simd.I, 0);
+                float d = Float.float16ToFloat(w.get(Simd.I16, o + D)) * xs[xb + b];
+                acc0 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                        .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc0);
             }
             out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }

@@ -4,6 +4,7 @@ import dev.lopper.gguf.GgmlType;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -91,6 +92,11 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     }
 
     /** Per block: 2 × 16 int8 weights widened to shorts; the products of the two halves are added before widening. */
+    /**
+     * Per block: the 32 int8 weights widened to shorts, times the int8 activations, summed in adjacent pairs
+     * ({@link Simd#pairSumWide}: two products can exceed 16 bits). Two blocks per iteration, with the Vector API
+     * called directly: through the helpers, some compilations ran past C2's node budget (see Simd).
+     */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {
@@ -104,24 +110,44 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
             FloatVector acc0 = FloatVector.zero(Simd.F);
             FloatVector acc1 = FloatVector.zero(Simd.F);
             int b = 0;
-            for (; b < pairs; b += 2) { // two blocks per iteration (see Simd on loop shape)
+            for (; b < pairs; b += 2) {
                 long o0 = row + (long) b * BYTES;
-                long o1 = o0 + BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector p0 = Simd.i8x16(w, o0 + QS).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(Simd.i8x16(w, o0 + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                ShortVector p1 = Simd.i8x16(w, o1 + QS).mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                        .add(Simd.i8x16(w, o1 + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)));
-                acc0 = Simd.pairSumWide(p0).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o0 + D) * xs[xb + b]), acc0);
-                acc1 = Simd.pairSumWide(p1).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o1 + D) * xs[xb + b + 1]),
-                        acc1);
+                {
+                    IntVector p = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS, Simd.LE)
+                            .convertShape(VectorOperators.B2S, Simd.S, 0)).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(((ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS + 16, Simd.LE)
+                                    .convertShape(VectorOperators.B2S, Simd.S, 0)).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + D)) * xs[xb + b];
+                    acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, d), acc0);
+                }
+                {
+                    IntVector p = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + BYTES + QS, Simd.LE)
+                            .convertShape(VectorOperators.B2S, Simd.S, 0)).mul(ShortVector.fromArray(Simd.S, xq, xo + QK))
+                            .add(((ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + BYTES + QS + 16, Simd.LE)
+                                    .convertShape(VectorOperators.B2S, Simd.S, 0)).mul(ShortVector.fromArray(Simd.S, xq, xo + QK + 16)))
+                            .reinterpretShape(Simd.I, 0);
+                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + BYTES + D)) * xs[xb + b + 1];
+                    acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, d), acc1);
+                }
             }
             if (b < nb) {
                 long o = row + (long) b * BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector p = Simd.i8x16(w, o + QS).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(Simd.i8x16(w, o + QS + 16).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc0 = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o + D) * xs[xb + b]), acc0);
+                IntVector p = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS, Simd.LE)
+                        .convertShape(VectorOperators.B2S, Simd.S, 0)).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(((ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS + 16, Simd.LE)
+                                .convertShape(VectorOperators.B2S, Simd.S, 0)).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                        .reinterpretShape(Simd.I, 0);
+                float d = Float.float16ToFloat(w.get(Simd.I16, o + D)) * xs[xb + b];
+                acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
+                        .fma(FloatVector.broadcast(Simd.F, d), acc0);
             }
             out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
