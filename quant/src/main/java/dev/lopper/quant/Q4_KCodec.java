@@ -113,10 +113,10 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     /**
      * Per super-block: the 8 combined scales d · scale_j · x-scale_j in vector form into {@code tmp}, the min terms
      * dmin · min_j · Σx_j in one FMA, then the four 64-weight chunks, each 32 bytes widened once and split into
-     * its two sub-blocks. The chunks are written out four times on purpose: a loop over them runs ~40% slower
-     * (C2 keeps it a loop with entry and exit code per super-block), and the Vector API calls are made directly
-     * rather than through {@link Simd}'s helpers, which C2 stops inlining past its parse-time node budget (see
-     * Simd).
+     * its two sub-blocks. Two chunks per iteration of a two-step loop: one chunk per iteration ran ~40% slower
+     * (loop entry and exit code per super-block), all four written out made a graph so large that some C2
+     * compilations stopped inlining before the end (allocating fallback, decode at half speed). The Vector API
+     * calls are made directly rather than through {@link Simd}'s helpers (see Simd).
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
@@ -141,93 +141,51 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                         .mul(FloatVector.fromArray(Simd.F, xs, xb)).intoArray(tmp, 0);
                 mins = Simd.bytesToFloats(Simd.kMins(u0, u1, u2)).mul(FloatVector.fromArray(Simd.F, xsum, xb))
                         .fma(FloatVector.broadcast(Simd.F, Simd.f16(w, off + DMIN)), mins);
-                { // weights 0..63: qs[0..31], sub-block 0 in the low nibbles, 1 in the high
-                    long qs = off + QS;
-                    int xo = xb * 32;
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                            .reinterpretShape(Simd.I, 0);
-                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
-                            .reinterpretShape(Simd.I, 0);
-                    // pair sums (Simd.pairSum, spelled out: see the note above)
-                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[0]), acc0);
-                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[1]), acc1);
-                }
-                { // weights 64..127: qs[32..63], sub-block 2 in the low nibbles, 3 in the high
-                    long qs = off + QS + 32;
-                    int xo = (xb + 2) * 32;
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                            .reinterpretShape(Simd.I, 0);
-                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
-                            .reinterpretShape(Simd.I, 0);
-                    // pair sums (Simd.pairSum, spelled out: see the note above)
-                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[2]), acc0);
-                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[3]), acc1);
-                }
-                { // weights 128..191: qs[64..95], sub-block 4 in the low nibbles, 5 in the high
-                    long qs = off + QS + 64;
-                    int xo = (xb + 4) * 32;
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                            .reinterpretShape(Simd.I, 0);
-                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
-                            .reinterpretShape(Simd.I, 0);
-                    // pair sums (Simd.pairSum, spelled out: see the note above)
-                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[4]), acc0);
-                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[5]), acc1);
-                }
-                { // weights 192..255: qs[96..127], sub-block 6 in the low nibbles, 7 in the high
-                    long qs = off + QS + 96;
-                    int xo = (xb + 6) * 32;
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                            .reinterpretShape(Simd.I, 0);
-                    IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                            .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
-                            .reinterpretShape(Simd.I, 0);
-                    // pair sums (Simd.pairSum, spelled out: see the note above)
-                    acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[6]), acc0);
-                    acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[7]), acc1);
+                for (int h = 0; h < 2; h++) { // two 64-weight chunks per iteration (see the note above)
+                    { // weights 128h .. 128h+63: sub-block 4h in the low nibbles, 4h+1 in the high
+                        long qs = off + QS + 64 * h;
+                        int xo = (xb + 4 * h) * 32;
+                        ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                        ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                        IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                                .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                                .reinterpretShape(Simd.I, 0);
+                        IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
+                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                                .reinterpretShape(Simd.I, 0);
+                        // pair sums (Simd.pairSum, spelled out: see the note above)
+                        acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
+                                .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                                .fma(FloatVector.broadcast(Simd.F, tmp[4 * h]), acc0);
+                        acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
+                                .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                                .fma(FloatVector.broadcast(Simd.F, tmp[4 * h + 1]), acc1);
+                    }
+                    { // weights 128h+64 .. 128h+127: sub-block 4h+2 in the low nibbles, 4h+3 in the high
+                        long qs = off + QS + 64 * h + 32;
+                        int xo = (xb + 4 * h + 2) * 32;
+                        ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                        ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                        IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
+                                .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
+                                .reinterpretShape(Simd.I, 0);
+                        IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
+                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                                .reinterpretShape(Simd.I, 0);
+                        // pair sums (Simd.pairSum, spelled out: see the note above)
+                        acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
+                                .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                                .fma(FloatVector.broadcast(Simd.F, tmp[4 * h + 2]), acc0);
+                        acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
+                                .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                                .fma(FloatVector.broadcast(Simd.F, tmp[4 * h + 3]), acc1);
+                    }
                 }
             }
             out[outOff + r] = acc0.add(acc1).sub(mins).reduceLanes(VectorOperators.ADD);
