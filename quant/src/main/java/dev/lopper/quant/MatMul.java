@@ -13,8 +13,8 @@ import java.util.Arrays;
  * {@link Activations}, whichever matrices read them). Several vectors (prompt processing) dequantize a tile of
  * {@value #TILE} rows once per thread (vectorized for the types with a {@link RowDequantizer}, bit-identical to
  * {@link BlockCodec#dequantize}) and multiply it in float with every vector of the batch, read in transposed form
- * ({@link Activations}, made once per input) as outer products of {@value #TILE} rows × {@value #NB} vectors, so
- * each weight is read and decoded once per batch.
+ * ({@link Activations}, made once per input), as outer products of {@value #TILE} rows × two float vectors' worth
+ * of batch vectors, so each weight is read and decoded once per batch.
  *
  * <p>Weights on the Java heap (tests, in-memory models) take the codec's exact float {@link BlockCodec#dot}
  * instead of the kernels, so that the kernels' segment accesses only ever see native segments (a second segment
@@ -263,7 +263,7 @@ public final class MatMul {
     }
 
     /**
-     * Six dequantized rows times {@value #NB} vectors of the batch, as outer products: for each column c, the six
+     * Six dequantized rows times {@link #NB} vectors of the batch, as outer products: for each column c, the six
      * weights w[i][c] broadcast against the transposed activations xt[c][b0 ..] (two vectors); twelve accumulators
      * hold out[b][r0+i] directly, so there are no horizontal sums, and each load feeds two or six FMAs. (With the
      * two x vectors and the broadcast that is 15 of AVX2's 16 registers; more spill.) The tile stays in L1/L2
@@ -320,7 +320,7 @@ public final class MatMul {
         a51.intoArray(acc, 5 * NB + half);
     }
 
-    /** One dequantized row (from {@code wo}) times {@value #NB} vectors of the batch, into acc[ao ..]. */
+    /** One dequantized row (from {@code wo}) times {@link #NB} vectors of the batch, into acc[ao ..]. */
     private static void tile1(float[] w, int wo, int cols, float[] xt, int stride, int b0, float[] acc, int ao) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);

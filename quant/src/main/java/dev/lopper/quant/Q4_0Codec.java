@@ -119,36 +119,40 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
             int b = 0;
             for (; b < pairs; b += 2) {
                 long o0 = row + (long) b * BYTES;
+                long o1 = o0 + BYTES;
                 int xo = (xb + b) * QK;
                 {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS, Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector p = (IntVector) q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                            .reinterpretShape(Simd.I, 0);
+                    ShortVector lo = q.and((short) 0xF).sub((short) 8);
+                    ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
+                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16))).reinterpretShape(Simd.I, 0);
                     float d = Float.float16ToFloat(w.get(Simd.I16, o0 + D)) * xs[xb + b];
                     acc0 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                             .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc0);
                 }
                 {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + BYTES + QS, Simd.LE)
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o1 + QS, Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector p = (IntVector) q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + QK))
-                            .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + QK + 16)))
-                            .reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + BYTES + D)) * xs[xb + b + 1];
+                    ShortVector lo = q.and((short) 0xF).sub((short) 8);
+                    ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo + QK))
+                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + QK + 16))).reinterpretShape(Simd.I, 0);
+                    float d = Float.float16ToFloat(w.get(Simd.I16, o1 + D)) * xs[xb + b + 1];
                     acc1 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                             .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc1);
                 }
             }
-            if (b < nb) {
+            if (b < nb) { // an odd last block
                 long o = row + (long) b * BYTES;
                 int xo = (xb + b) * QK;
                 ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS, Simd.LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                IntVector p = (IntVector) q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                        .reinterpretShape(Simd.I, 0);
+                ShortVector lo = q.and((short) 0xF).sub((short) 8);
+                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+                IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
+                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16))).reinterpretShape(Simd.I, 0);
                 float d = Float.float16ToFloat(w.get(Simd.I16, o + D)) * xs[xb + b];
                 acc0 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                         .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc0);

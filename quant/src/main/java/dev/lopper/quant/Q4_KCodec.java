@@ -154,7 +154,8 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                                 .reinterpretShape(Simd.I, 0);
                         IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
                                 .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                                .add(q1.lanewise(VectorOperators.LSHR, 4)
+                                        .mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
                                 .reinterpretShape(Simd.I, 0);
                         // pair sums (Simd.pairSum, spelled out: see the note above)
                         acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
@@ -176,7 +177,8 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                                 .reinterpretShape(Simd.I, 0);
                         IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
                                 .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
-                                .add(q1.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
+                                .add(q1.lanewise(VectorOperators.LSHR, 4)
+                                        .mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
                                 .reinterpretShape(Simd.I, 0);
                         // pair sums (Simd.pairSum, spelled out: see the note above)
                         acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))

@@ -179,8 +179,9 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
                     ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w,
-                            off + QH + 32 * h + 16 * p, Simd.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    long qhs = off + QH + 32 * h + 16 * p;
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qhs, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
                     int xo = (xb + 4 * h) * 32 + 16 * p;
                     int g = 8 * h + p;
                     IntVector p0 = (IntVector) lo.and((short) 0xF)
@@ -195,17 +196,18 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                             .or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
                             .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
                     // pair sums (Simd.pairSum, spelled out), scaled per group
-                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g]), acc0);
-                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g + 2]),
-                                    acc1);
-                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g + 4]),
-                                    acc0);
-                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, tmp[g + 6]),
-                                    acc1);
+                    acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[g]), acc0);
+                    acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[g + 2]), acc1);
+                    acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[g + 4]), acc0);
+                    acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16))
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
+                            .fma(FloatVector.broadcast(Simd.F, tmp[g + 6]), acc1);
                 }
             }
             out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD)

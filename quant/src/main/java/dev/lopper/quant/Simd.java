@@ -70,11 +70,6 @@ final class Simd {
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
     }
 
-    /** 16 signed bytes at {@code off}, sign-extended to 16 shorts. */
-    static ShortVector i8x16(MemorySegment s, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B128, s, off, LE).convertShape(VectorOperators.B2S, S, 0);
-    }
-
     /**
      * The 16 shorts of {@code p} summed in adjacent pairs into 8 ints, as floats. Exact while every pair sum fits
      * in 16 bits, which the kernels guarantee (|pair sum| &lt; 2^15).
