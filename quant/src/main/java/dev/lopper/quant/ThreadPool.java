@@ -11,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One persistent set of worker threads for all kernels. {@link #parallelFor} splits {@code [0, n)} into contiguous
- * chunks that the caller and the workers take in order; the caller runs chunks too and returns when all are done.
+ * chunks (large first, smaller towards the end) that the caller and the workers take in order; the caller runs
+ * chunks too and returns when all are done.
  * Workers spin briefly between calls (decode issues hundreds of small calls per token) and then park.
  * Nothing is allocated per call.
  */
@@ -28,7 +29,7 @@ public final class ThreadPool implements AutoCloseable {
 
     private final int size;
     private final Thread[] threads;
-    private final AtomicInteger nextChunk = new AtomicInteger();
+    private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile long generation;
@@ -36,8 +37,7 @@ public final class ThreadPool implements AutoCloseable {
     private volatile Thread caller;
     private RangeTask task;
     private int n;
-    private int chunkSize;
-    private int chunks;
+    private int grain;
 
     /** A pool of {@code size} threads in all, the caller included ({@code size - 1} workers are started). */
     public ThreadPool(int size) {
@@ -66,18 +66,15 @@ public final class ThreadPool implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        int maxChunks = Math.max(1, n / Math.max(1, grain));
-        int wanted = Math.min(maxChunks, size == 1 ? 1 : size * 8);
-        if (wanted == 1) {
+        if (size == 1 || n < 2 * Math.max(1, grain)) {
             body.run(0, n, 0);
             return;
         }
         this.task = body;
         this.n = n;
-        this.chunkSize = (n + wanted - 1) / wanted;
-        this.chunks = (n + chunkSize - 1) / chunkSize;
+        this.grain = Math.max(1, grain);
         this.caller = Thread.currentThread();
-        nextChunk.set(0);
+        next.set(0);
         pending.set(threads.length);
         generation++; // publishes the fields above to the workers
         for (Thread t : threads) {
@@ -103,12 +100,25 @@ public final class ThreadPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes chunks until none is left. Guided sizes: a chunk is the remaining items over twice the thread count, at
+     * least the grain, so the first chunks are large and the last ones small — the threads finish close together
+     * (the caller waits for the slowest) without paying for many small chunks.
+     */
     private void runChunks(int worker) {
         RangeTask body = task;
-        int c;
-        while ((c = nextChunk.getAndIncrement()) < chunks) {
-            int start = c * chunkSize;
-            int end = Math.min(n, start + chunkSize);
+        int total = n;
+        int min = grain;
+        int split = 2 * size;
+        while (true) {
+            int start = next.get();
+            if (start >= total) {
+                return;
+            }
+            int end = Math.min(total, start + Math.max(min, (total - start) / split));
+            if (!next.compareAndSet(start, end)) {
+                continue;
+            }
             try {
                 body.run(start, end, worker);
             } catch (Throwable t) {
