@@ -41,16 +41,16 @@ public final class MatMul {
     private WeightMatrix w;
     private Activations a;
     private float[] out;
-    private RowKernel kernel;
     private BlockCodec codec;
     private RowDequantizer dequantizer;
-    private final ThreadPool.RangeTask rowsTask = this::rows;
     private final ThreadPool.RangeTask exactRowsTask = this::exactRows;
     private final ThreadPool.RangeTask tilesTask = this::tiles;
-    // A grouped one-vector multiply in progress (see multiply(WeightMatrix[], ...)).
+    // The matrices of a one-vector multiply through the kernels: a group, or the one matrix in single[0].
     private WeightMatrix[] group;
     private float[][] groupOut;
     private final RowKernel[] groupKernels = new RowKernel[MAX_GROUP];
+    private final WeightMatrix[] single = new WeightMatrix[1];
+    private final float[][] singleOut = new float[1][];
     private final ThreadPool.RangeTask groupRowsTask = this::groupRows;
     /** Matrices one grouped multiply takes at most. */
     public static final int MAX_GROUP = 4;
@@ -101,15 +101,13 @@ public final class MatMul {
         try {
             if (batch == 1) {
                 RowKernel k = kernelFor(w);
-                int grain = Math.max(16, MIN_WEIGHTS_PER_CHUNK / cols);
                 if (k != null) {
-                    if (k.int8()) {
-                        a.quantize();
-                    }
-                    this.kernel = k;
-                    pool.parallelFor(rows, grain, rowsTask);
+                    single[0] = w;
+                    singleOut[0] = out;
+                    groupKernels[0] = k;
+                    runKernels(single, singleOut, a, rows);
                 } else {
-                    pool.parallelFor(rows, grain, exactRowsTask);
+                    pool.parallelFor(rows, grain(cols), exactRowsTask);
                 }
             } else {
                 if (scratch[0].length < TILE * cols) {
@@ -124,8 +122,9 @@ public final class MatMul {
             this.w = null;
             this.a = null;
             this.out = null;
-            this.kernel = null;
             this.codec = null;
+            single[0] = null;
+            singleOut[0] = null;
             this.dequantizer = null;
         }
     }
@@ -155,6 +154,11 @@ public final class MatMul {
             }
             return;
         }
+        runKernels(ws, outs, a, total);
+    }
+
+    /** Runs {@code groupKernels[i]} for {@code ws[i]} over the rows of all, laid end to end ({@code total}). */
+    private void runKernels(WeightMatrix[] ws, float[][] outs, Activations a, int total) {
         for (int i = 0; i < ws.length; i++) {
             if (groupKernels[i].int8()) {
                 a.quantize();
@@ -164,13 +168,18 @@ public final class MatMul {
         this.groupOut = outs;
         this.a = a;
         try {
-            pool.parallelFor(total, Math.max(16, MIN_WEIGHTS_PER_CHUNK / a.cols()), groupRowsTask);
+            pool.parallelFor(total, grain(a.cols()), groupRowsTask);
         } finally {
             this.group = null;
             this.groupOut = null;
             this.a = null;
             Arrays.fill(groupKernels, null);
         }
+    }
+
+    /** Rows per chunk at least, for rows of {@code cols} weights. */
+    private static int grain(int cols) {
+        return Math.max(16, MIN_WEIGHTS_PER_CHUNK / cols);
     }
 
     /** Rows [start, end) of the group's rows laid end to end. */
@@ -210,11 +219,6 @@ public final class MatMul {
     /** The vectorized row dequantizer for this matrix (native segments only, as the kernels), or null. */
     static RowDequantizer dequantizerFor(WeightMatrix w) {
         return Simd.ENABLED && w.data().isNative() && w.codec() instanceof RowDequantizer d ? d : null;
-    }
-
-    private void rows(int start, int end, int worker) {
-        kernel.dotRows(w.data(), start * w.rowBytes(), w.rowBytes(), end - start, a, 0, out, start,
-                kernelScratch[worker]);
     }
 
     private void exactRows(int start, int end, int worker) {
