@@ -291,10 +291,10 @@ public final class MatMul {
             FloatVector x0 = FloatVector.fromArray(F, xt, xo);
             FloatVector x1 = FloatVector.fromArray(F, xt, xo + half);
             FloatVector wv;
-            wv = FloatVector.broadcast(F, w[0 * cols + c]);
+            wv = FloatVector.broadcast(F, w[c]);
             a00 = wv.fma(x0, a00);
             a01 = wv.fma(x1, a01);
-            wv = FloatVector.broadcast(F, w[1 * cols + c]);
+            wv = FloatVector.broadcast(F, w[cols + c]);
             a10 = wv.fma(x0, a10);
             a11 = wv.fma(x1, a11);
             wv = FloatVector.broadcast(F, w[2 * cols + c]);
@@ -310,10 +310,10 @@ public final class MatMul {
             a50 = wv.fma(x0, a50);
             a51 = wv.fma(x1, a51);
         }
-        a00.intoArray(acc, 0 * NB);
-        a01.intoArray(acc, 0 * NB + half);
-        a10.intoArray(acc, 1 * NB);
-        a11.intoArray(acc, 1 * NB + half);
+        a00.intoArray(acc, 0);
+        a01.intoArray(acc, half);
+        a10.intoArray(acc, NB);
+        a11.intoArray(acc, NB + half);
         a20.intoArray(acc, 2 * NB);
         a21.intoArray(acc, 2 * NB + half);
         a30.intoArray(acc, 3 * NB);
