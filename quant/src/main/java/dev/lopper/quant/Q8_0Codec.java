@@ -92,7 +92,7 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     }
 
     /**
-     * Rows longer than this read the activations as bytes ({@link #wideRows}). The 16-bit activations of a longer
+     * Rows longer than this read the activations as bytes ({@link Activations#q8}). The 16-bit activations of a longer
      * row (over 12 KiB) stop fitting in L1 beside the weight stream: measured on one thread from memory, 15.1 GB/s
      * at 6144 columns, 12.6 at 7168, 8.5 at 11008 (st-vicuna-5.5b's ffn_down), 7.9 at 13824; the byte form holds
      * 14.5 at all of these and costs ~5% below 6144 columns (one more widening per 16 activations).
@@ -107,13 +107,11 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {
-        if (a.cols > WIDE) {
-            wideRows(w, offset, rowBytes, n, a, ab, out, outOff);
-            return;
-        }
         int nb = a.cols / QK;
         int pairs = nb & ~1;
+        boolean wide = a.cols > WIDE; // loop-invariant: C2 compiles the loop once per form (loop unswitching)
         short[] xq = a.q;
+        byte[] x8 = a.q8;
         float[] xs = a.scale;
         int xb = ab * nb;
         for (int r = 0; r < n; r++) {
@@ -130,8 +128,11 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                             .convertShape(VectorOperators.B2S, Simd.S, 0);
                     ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS + 16, Simd.LE)
                             .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16))).reinterpretShape(Simd.I, 0);
+                    ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo)
+                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo);
+                    ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + 16)
+                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + 16);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
                     float d = Float.float16ToFloat(w.get(Simd.I16, o0 + D)) * xs[xb + b];
                     acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                             .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
@@ -142,8 +143,11 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                             .convertShape(VectorOperators.B2S, Simd.S, 0);
                     ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o1 + QS + 16, Simd.LE)
                             .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo + QK))
-                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + QK + 16))).reinterpretShape(Simd.I, 0);
+                    ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + QK)
+                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + QK);
+                    ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + QK + 16)
+                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + QK + 16);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
                     float d = Float.float16ToFloat(w.get(Simd.I16, o1 + D)) * xs[xb + b + 1];
                     acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                             .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
@@ -157,74 +161,11 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                         .convertShape(VectorOperators.B2S, Simd.S, 0);
                 ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS + 16, Simd.LE)
                         .convertShape(VectorOperators.B2S, Simd.S, 0);
-                IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16))).reinterpretShape(Simd.I, 0);
-                float d = Float.float16ToFloat(w.get(Simd.I16, o + D)) * xs[xb + b];
-                acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                        .fma(FloatVector.broadcast(Simd.F, d), acc0);
-            }
-            out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        }
-    }
-
-    /** {@link #dotRows} for rows longer than {@link #WIDE}: the same, with the activations read as bytes. */
-    private static void wideRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab,
-                                 float[] out, int outOff) {
-        int nb = a.cols / QK;
-        int pairs = nb & ~1;
-        byte[] xq = a.q8;
-        float[] xs = a.scale;
-        int xb = ab * nb;
-        for (int r = 0; r < n; r++) {
-            long row = offset + r * rowBytes;
-            FloatVector acc0 = FloatVector.zero(Simd.F);
-            FloatVector acc1 = FloatVector.zero(Simd.F);
-            int b = 0;
-            for (; b < pairs; b += 2) {
-                long o0 = row + (long) b * BYTES;
-                long o1 = o0 + BYTES;
-                int xo = (xb + b) * QK;
-                {
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS + 16, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    IntVector p = (IntVector) lo.mul((ShortVector) ByteVector.fromArray(Simd.B128, xq, xo)
-                                    .convertShape(VectorOperators.B2S, Simd.S, 0))
-                            .add(hi.mul((ShortVector) ByteVector.fromArray(Simd.B128, xq, xo + 16)
-                                    .convertShape(VectorOperators.B2S, Simd.S, 0))).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + D)) * xs[xb + b];
-                    acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, d), acc0);
-                }
-                {
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o1 + QS, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o1 + QS + 16, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    IntVector p = (IntVector) lo.mul((ShortVector) ByteVector.fromArray(Simd.B128, xq, xo + QK)
-                                    .convertShape(VectorOperators.B2S, Simd.S, 0))
-                            .add(hi.mul((ShortVector) ByteVector.fromArray(Simd.B128, xq, xo + QK + 16)
-                                    .convertShape(VectorOperators.B2S, Simd.S, 0))).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, o1 + D)) * xs[xb + b + 1];
-                    acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, d), acc1);
-                }
-            }
-            if (b < nb) { // an odd last block
-                long o = row + (long) b * BYTES;
-                int xo = (xb + b) * QK;
-                ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS, Simd.LE)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0);
-                ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS + 16, Simd.LE)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0);
-                IntVector p = (IntVector) lo.mul((ShortVector) ByteVector.fromArray(Simd.B128, xq, xo)
-                                    .convertShape(VectorOperators.B2S, Simd.S, 0))
-                        .add(hi.mul((ShortVector) ByteVector.fromArray(Simd.B128, xq, xo + 16)
-                                    .convertShape(VectorOperators.B2S, Simd.S, 0))).reinterpretShape(Simd.I, 0);
+                ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo)
+                        .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo);
+                ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + 16)
+                        .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + 16);
+                IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
                 float d = Float.float16ToFloat(w.get(Simd.I16, o + D)) * xs[xb + b];
                 acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
