@@ -146,7 +146,8 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                     ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + QK)
                             .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + QK);
                     ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + QK + 16)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + QK + 16);
+                            .convertShape(VectorOperators.B2S, Simd.S, 0)
+                            : ShortVector.fromArray(Simd.S, xq, xo + QK + 16);
                     IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
                     float d = Float.float16ToFloat(w.get(Simd.I16, o1 + D)) * xs[xb + b + 1];
                     acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
