@@ -92,24 +92,17 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     }
 
     /**
-     * Rows longer than this read the activations as bytes ({@link Activations#q8}). The 16-bit activations of a longer
-     * row (over 12 KiB) stop fitting in L1 beside the weight stream: measured on one thread from memory, 15.1 GB/s
-     * at 6144 columns, 12.6 at 7168, 8.5 at 11008 (st-vicuna-5.5b's ffn_down), 7.9 at 13824; the byte form holds
-     * 14.5 at all of these and costs ~5% below 6144 columns (one more widening per 16 activations).
-     */
-    static final int WIDE = 6144;
-
-    /**
      * Per block: the 32 int8 weights widened to shorts, times the int8 activations; the two halves' products are
      * added as shorts (|·| ≤ 2·128·127) and summed in adjacent pairs as ints. Two blocks per iteration, with the
      * Vector API called directly: through the helpers, some compilations ran past C2's node budget (see Simd).
+     * Rows longer than {@link Activations#WIDE} read the activations as bytes (L1 footprint, see there).
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {
         int nb = a.cols / QK;
         int pairs = nb & ~1;
-        boolean wide = a.cols > WIDE; // loop-invariant: C2 compiles the loop once per form (loop unswitching)
+        boolean wide = a.cols > Activations.WIDE; // loop-invariant: C2 unswitches, one loop per form
         short[] xq = a.q;
         byte[] x8 = a.q8;
         float[] xs = a.scale;

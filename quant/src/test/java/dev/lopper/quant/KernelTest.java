@@ -83,14 +83,14 @@ class KernelTest {
     }
 
     /**
-     * Rows longer than {@link Q8_0Codec#WIDE}: Q8_0 reads its activations as bytes there. An odd number of 32-weight
+     * Rows longer than {@link Activations#WIDE}: Q8_0 reads its activations as bytes there. An odd number of 32-weight
      * blocks (6176 = 193 × 32) runs the odd-block tail as well; K types take 6400 = 25 × 256.
      */
     @ParameterizedTest
     @MethodSource("types")
     void wideRows(GgmlType type) {
         int cols = type.blockSize() == 256 ? 6400 : 6176;
-        assertTrue(cols > Q8_0Codec.WIDE);
+        assertTrue(cols > Activations.WIDE);
         int rows = 5;
         float[] w = QuantTestData.gaussian(11, rows * cols, 0.5f);
         check(type, BlockQuantizer.forType(type).orElseThrow().quantize(w), rows, cols, 12);
