@@ -117,7 +117,7 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
      * with range checks before the main copy), 14% of a 2048-column row — Sheared-LLaMA's attention and ffn gate/up.
      * One thread, rows in L2, old and new alternating in one JVM: 2048 columns 7.2–7.5 → 7.7–8.2 GB/s, 16384
      * columns 8.3–8.6 → 7.9–8.2 (the single loop keeps its range checks). Q6_K's heavier body showed no per-row
-     * cost; Q4_0's and Q8_0's two-block loops ran 5–15% slower as one loop.
+     * cost; Q4_0's and Q8_0's two-block loops ran 5–20% slower as one loop.
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
