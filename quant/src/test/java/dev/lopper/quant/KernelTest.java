@@ -134,6 +134,49 @@ class KernelTest {
         checkWith(type, bytes, rows, cols, x);
     }
 
+    /**
+     * Many rows in one kernel call against the same rows one call each, and nothing written outside the call's
+     * outputs: Q4_K runs one loop over the super-blocks of all rows of a call and must close each row exactly; the
+     * column counts include Q8_0's byte-activation form (6400 > {@link Activations#WIDE}).
+     */
+    @ParameterizedTest
+    @MethodSource("types")
+    void rowsInOneCallMatchRowsOneByOne(GgmlType type) {
+        for (int cols : new int[]{512, 2048, 6400}) {
+            for (int rows : new int[]{2, 17, 40, 61}) {
+                float[] w = QuantTestData.gaussian(rows * 31L + cols, rows * cols, 0.5f);
+                byte[] bytes = BlockQuantizer.forType(type).orElseThrow().quantize(w);
+                long rowBytes = type.byteSize(cols);
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment seg = arena.allocate(bytes.length + 5L).asSlice(5);
+                    MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+                    RowKernel kernel = MatMul.kernelFor(new WeightMatrix("w", type, seg, rows, cols));
+                    float[] x = QuantTestData.gaussian(cols + rows, cols, 1f);
+                    Activations a = new Activations(cols, 1).set(x, cols, 1);
+                    a.quantize();
+                    float[] tmp = new float[RowKernel.SCRATCH];
+                    float[] all = new float[rows + 2];
+                    kernel.dotRows(seg, 0, rowBytes, rows, a, 0, all, 1, tmp);
+                    float[] deq = new float[cols];
+                    float[] single = new float[1];
+                    for (int r = 0; r < rows; r++) {
+                        kernel.dotRows(seg, r * rowBytes, rowBytes, 1, a, 0, single, 0, tmp);
+                        BlockCodec.of(type).dequantize(seg, r * rowBytes, deq, 0, cols);
+                        double magnitude = 0;
+                        for (int c = 0; c < cols; c++) {
+                            magnitude += Math.abs(deq[c] * x[c]);
+                        }
+                        assertTrue(Math.abs(all[1 + r] - single[0]) <= 1e-5 * magnitude + 1e-30,
+                                type + " " + rows + "x" + cols + " row " + r + ": " + all[1 + r] + " in one call, "
+                                        + single[0] + " alone");
+                    }
+                    assertEquals(0f, all[0], type + ": wrote before its output range");
+                    assertEquals(0f, all[rows + 1], type + ": wrote past its output range");
+                }
+            }
+        }
+    }
+
     private static void check(GgmlType type, byte[] bytes, int rows, int cols, long seed) {
         checkWith(type, bytes, rows, cols, QuantTestData.gaussian(seed, cols, 1f));
     }
