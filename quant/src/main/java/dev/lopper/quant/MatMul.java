@@ -9,6 +9,7 @@ import java.util.Arrays;
  * Matrix × vectors: {@code out[b·rows + r] = Σ_c W[r][c] · x[b·cols + c]} for every row r and input vector b.
  *
  * <p>One input vector (decode) runs the type's {@link RowKernel}: each thread streams a contiguous chunk of rows
+ * (or, for kernels that {@linkplain RowKernel#pairsRows pair rows}, two chunks half the matrix apart side by side)
  * straight from the mapped segment; the quantized types dot int8 blocks of the activations (made once per
  * {@link Activations}, whichever matrices read them). Several vectors (prompt processing) dequantize a tile of
  * {@value #TILE} rows once per thread (vectorized for the types with a {@link RowDequantizer}, bit-identical to
@@ -105,7 +106,7 @@ public final class MatMul {
                     single[0] = w;
                     singleOut[0] = out;
                     groupKernels[0] = k;
-                    runKernels(single, singleOut, a, rows);
+                    runKernels(single, singleOut, a, units(w, k));
                 } else {
                     pool.parallelFor(rows, grain(cols), exactRowsTask);
                 }
@@ -146,7 +147,7 @@ public final class MatMul {
             RowKernel k = kernelFor(ws[i]);
             fused = k != null && ws[i].cols() == a.cols() && ws[i].rows() <= outs[i].length;
             groupKernels[i] = k;
-            total += ws[i].rows();
+            total += fused ? units(ws[i], k) : 0;
         }
         if (!fused) {
             for (int i = 0; i < ws.length; i++) {
@@ -157,7 +158,7 @@ public final class MatMul {
         runKernels(ws, outs, a, total);
     }
 
-    /** Runs {@code groupKernels[i]} for {@code ws[i]} over the rows of all, laid end to end ({@code total}). */
+    /** Runs {@code groupKernels[i]} for {@code ws[i]} over the work units of all, laid end to end ({@code total}). */
     private void runKernels(WeightMatrix[] ws, float[][] outs, Activations a, int total) {
         for (int i = 0; i < ws.length; i++) {
             if (groupKernels[i].int8()) {
@@ -182,20 +183,41 @@ public final class MatMul {
         return Math.max(16, MIN_WEIGHTS_PER_CHUNK / cols);
     }
 
-    /** Rows [start, end) of the group's rows laid end to end. */
+    /**
+     * Work units of a matrix: its rows, or for a kernel that {@linkplain RowKernel#pairsRows pairs rows} unit u is
+     * rows u and u + rows/2 (u < rows/2) and, for an odd row count, the last unit is the last row alone.
+     */
+    private static int units(WeightMatrix m, RowKernel k) {
+        return k.pairsRows() ? (m.rows() + 1) / 2 : m.rows();
+    }
+
+    /** Units [start, end) of the group's units laid end to end ({@link #units}). */
     private void groupRows(int start, int end, int worker) {
         int base = 0;
         for (int i = 0; i < group.length && start < end; i++) {
             WeightMatrix m = group[i];
-            int rows = m.rows();
-            if (start < base + rows) {
+            RowKernel k = groupKernels[i];
+            int units = units(m, k);
+            if (start < base + units) {
                 int s = start - base;
-                int e = Math.min(end - base, rows);
-                groupKernels[i].dotRows(m.data(), s * m.rowBytes(), m.rowBytes(), e - s, a, 0, groupOut[i], s,
-                        kernelScratch[worker]);
+                int e = Math.min(end - base, units);
+                long rb = m.rowBytes();
+                if (k.pairsRows()) {
+                    int h = m.rows() / 2;
+                    int pairsEnd = Math.min(e, h);
+                    if (s < pairsEnd) {
+                        k.dotRowPairs(m.data(), s * rb, (s + h) * rb, rb, pairsEnd - s, a, 0, groupOut[i], s, s + h,
+                                kernelScratch[worker]);
+                    }
+                    if (e > h) { // the last row of an odd count
+                        k.dotRows(m.data(), 2L * h * rb, rb, 1, a, 0, groupOut[i], 2 * h, kernelScratch[worker]);
+                    }
+                } else {
+                    k.dotRows(m.data(), s * rb, rb, e - s, a, 0, groupOut[i], s, kernelScratch[worker]);
+                }
                 start = base + e;
             }
-            base += rows;
+            base += units;
         }
     }
 

@@ -161,6 +161,57 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         }
     }
 
+    @Override
+    public boolean pairsRows() {
+        return true;
+    }
+
+    /** The rows of the two runs side by side, one block of each per step (see {@link Q8_0Codec#dotRowPairs}). */
+    @Override
+    public void dotRowPairs(MemorySegment w, long offsetA, long offsetB, long rowBytes, int n, Activations a, int ab,
+                            float[] out, int outA, int outB, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        int xb = ab * nb;
+        for (int r = 0; r < n; r++) {
+            long rowA = offsetA + r * rowBytes;
+            long rowB = offsetB + r * rowBytes;
+            FloatVector accA = FloatVector.zero(Simd.F);
+            FloatVector accB = FloatVector.zero(Simd.F);
+            for (int b = 0; b < nb; b++) {
+                long oa = rowA + (long) b * BYTES;
+                long ob = rowB + (long) b * BYTES;
+                int xo = (xb + b) * QK;
+                ShortVector x0 = ShortVector.fromArray(Simd.S, xq, xo);
+                ShortVector x1 = ShortVector.fromArray(Simd.S, xq, xo + 16);
+                float s = xs[xb + b];
+                {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, oa + QS, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector lo = q.and((short) 0xF).sub((short) 8);
+                    ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
+                    float d = Float.float16ToFloat(w.get(Simd.I16, oa + D)) * s;
+                    accA = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), accA);
+                }
+                {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ob + QS, Simd.LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector lo = q.and((short) 0xF).sub((short) 8);
+                    ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
+                    float d = Float.float16ToFloat(w.get(Simd.I16, ob + D)) * s;
+                    accB = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), accB);
+                }
+            }
+            out[outA + r] = accA.reduceLanes(VectorOperators.ADD);
+            out[outB + r] = accB.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
     /** 8 weights per step: 8 nibble bytes (low or high half of the block) → floats, − 8, × d. */
     @Override
     public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {

@@ -19,6 +19,26 @@ interface RowKernel {
      * {@code rowBytes} long, against activation vector {@code ab} of {@code a} ({@code a.cols} values);
      * {@code tmp} is this thread's scratch of {@link #SCRATCH} floats.
      */
+    /**
+     * Whether {@link #dotRowPairs} reads its two runs of rows side by side (one block of each per step, sharing the
+     * activation loads); {@link MatMul} then hands out rows r and r + rows/2 of a matrix together.
+     */
+    default boolean pairsRows() {
+        return false;
+    }
+
+    /**
+     * {@link #dotRows} for the {@code n} rows at {@code offsetA} into {@code out[outA ..]} and the {@code n} rows at
+     * {@code offsetB} into {@code out[outB ..]}. Rows far apart (half a matrix) read side by side pay a row's loop
+     * entry once per pair; rows a few KiB apart read that way run slower from memory than one by one (measured in
+     * docs/quant-types.md), so callers pair distant rows only.
+     */
+    default void dotRowPairs(MemorySegment w, long offsetA, long offsetB, long rowBytes, int n, Activations a, int ab,
+                             float[] out, int outA, int outB, float[] tmp) {
+        dotRows(w, offsetA, rowBytes, n, a, ab, out, outA, tmp);
+        dotRows(w, offsetB, rowBytes, n, a, ab, out, outB, tmp);
+    }
+
     void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out, int outOff,
                  float[] tmp);
 }

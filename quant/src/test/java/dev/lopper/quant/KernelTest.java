@@ -135,9 +135,10 @@ class KernelTest {
     }
 
     /**
-     * Many rows in one kernel call against the same rows one call each, and nothing written outside the call's
-     * outputs: Q4_K runs one loop over the super-blocks of all rows of a call and must close each row exactly; the
-     * column counts include Q8_0's byte-activation form (6400 > {@link Activations#WIDE}).
+     * Many rows in one kernel call, and two runs of rows side by side ({@link RowKernel#dotRowPairs}), against the
+     * same rows one call each, and nothing written outside the call's outputs: Q4_K runs one loop over the
+     * super-blocks of all rows of a call and must close each row exactly; Q4_0 and Q8_0 read paired rows in one
+     * loop. The column counts include Q8_0's byte-activation form (6400 > {@link Activations#WIDE}).
      */
     @ParameterizedTest
     @MethodSource("types")
@@ -157,6 +158,9 @@ class KernelTest {
                     float[] tmp = new float[RowKernel.SCRATCH];
                     float[] all = new float[rows + 2];
                     kernel.dotRows(seg, 0, rowBytes, rows, a, 0, all, 1, tmp);
+                    int h = rows / 2; // rows [0, h) beside rows [rows - h, rows): the middle row of an odd count twice
+                    float[] paired = new float[2 * h];
+                    kernel.dotRowPairs(seg, 0, (rows - h) * rowBytes, rowBytes, h, a, 0, paired, 0, h, tmp);
                     float[] deq = new float[cols];
                     float[] single = new float[1];
                     for (int r = 0; r < rows; r++) {
@@ -169,6 +173,12 @@ class KernelTest {
                         assertTrue(Math.abs(all[1 + r] - single[0]) <= 1e-5 * magnitude + 1e-30,
                                 type + " " + rows + "x" + cols + " row " + r + ": " + all[1 + r] + " in one call, "
                                         + single[0] + " alone");
+                        int p = r < h ? r : r >= rows - h ? r - (rows - 2 * h) : -1;
+                        if (p >= 0) {
+                            assertTrue(Math.abs(paired[p] - single[0]) <= 1e-5 * magnitude + 1e-30,
+                                    type + " " + rows + "x" + cols + " row " + r + ": " + paired[p] + " in a pair, "
+                                            + single[0] + " alone");
+                        }
                     }
                     assertEquals(0f, all[0], type + ": wrote before its output range");
                     assertEquals(0f, all[rows + 1], type + ": wrote past its output range");
