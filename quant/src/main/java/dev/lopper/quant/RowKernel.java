@@ -19,6 +19,9 @@ interface RowKernel {
      * {@code rowBytes} long, against activation vector {@code ab} of {@code a} ({@code a.cols} values);
      * {@code tmp} is this thread's scratch of {@link #SCRATCH} floats.
      */
+    void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out, int outOff,
+                 float[] tmp);
+
     /**
      * Whether {@link #dotRowPairs} reads its two runs of rows side by side (one block of each per step, sharing the
      * activation loads); {@link MatMul} then hands out rows r and r + rows/2 of a matrix together.
@@ -38,7 +41,4 @@ interface RowKernel {
         dotRows(w, offsetA, rowBytes, n, a, ab, out, outA, tmp);
         dotRows(w, offsetB, rowBytes, n, a, ab, out, outB, tmp);
     }
-
-    void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out, int outOff,
-                 float[] tmp);
 }
