@@ -1,0 +1,2 @@
+/** Conversations: chat templates (built-ins, Jinjava), Conversation, ChatSession. */
+package dev.lopper.chat;
