@@ -1,9 +1,9 @@
 package dev.lopper.bench;
 
+import dev.lopper.convert.quantize.FileType;
+import dev.lopper.convert.synth.ModelSynthesizer;
+import dev.lopper.convert.synth.SynthPreset;
 import dev.lopper.engine.model.LlamaModel;
-import dev.lopper.engine.synth.FileType;
-import dev.lopper.engine.synth.ModelSynthesizer;
-import dev.lopper.engine.synth.SynthPreset;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,11 +2,11 @@ package dev.lopper.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lopper.convert.synth.SynthSpec;
 import dev.lopper.engine.bench.BenchResult;
 import dev.lopper.engine.bench.BenchRunner;
 import dev.lopper.engine.bench.ModelSummary;
 import dev.lopper.engine.model.LlamaModel;
-import dev.lopper.engine.synth.SynthSpec;
 import dev.lopper.quant.ThreadPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,10 +1,10 @@
 package dev.lopper.cli;
 
-import dev.lopper.engine.synth.FileType;
-import dev.lopper.engine.synth.ModelSynthesizer;
-import dev.lopper.engine.synth.QuantMix;
-import dev.lopper.engine.synth.SynthPreset;
+import dev.lopper.convert.quantize.FileType;
+import dev.lopper.convert.synth.ModelSynthesizer;
+import dev.lopper.convert.synth.SynthPreset;
 import dev.lopper.gguf.GgmlType;
+import dev.lopper.gguf.TypeMix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -122,7 +122,7 @@ public final class SynthCommand implements Callable<Integer> {
                 bytes += x.byteSize();
             }
             out.printf("  %-7s %-14s %10s  %s%n", t.name(), t.displayName(), Sizes.bytes(bytes),
-                    QuantMix.describe(counts));
+                    TypeMix.describe(counts));
         }
         out.flush();
     }

@@ -2,9 +2,9 @@ package dev.lopper.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lopper.engine.synth.FileType;
-import dev.lopper.engine.synth.ModelSynthesizer;
-import dev.lopper.engine.synth.SynthPreset;
+import dev.lopper.convert.quantize.FileType;
+import dev.lopper.convert.synth.ModelSynthesizer;
+import dev.lopper.convert.synth.SynthPreset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,12 +1,12 @@
 package dev.lopper.engine.bench;
 
 import dev.lopper.engine.model.LlamaModel;
-import dev.lopper.engine.synth.FileType;
-import dev.lopper.engine.synth.QuantMix;
+import dev.lopper.gguf.FileTypeName;
 import dev.lopper.gguf.GgmlType;
 import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.GgufMetadata;
 import dev.lopper.gguf.TensorInfo;
+import dev.lopper.gguf.TypeMix;
 
 import java.nio.file.Path;
 import java.util.Collections;
@@ -49,7 +49,7 @@ public record ModelSummary(Path path, String name, String modelType, long sizeBy
         GgufMetadata md = file.metadata();
         String arch = model.config().architecture();
         String ftype = md.has("general.file_type")
-                ? FileType.ofId(md.getLong("general.file_type")).map(FileType::displayName)
+                ? FileTypeName.of(md.getLong("general.file_type"))
                         .orElse("file type " + md.getLong("general.file_type"))
                 : bytesByType.entrySet().stream().max(Comparator.comparingLong(Map.Entry::getValue))
                         .map(e -> e.getKey().name() + " (guessed)").orElse("?");
@@ -66,7 +66,7 @@ public record ModelSummary(Path path, String name, String modelType, long sizeBy
 
     /** For example {@code Q4_K:133 Q5_0:12 Q6_K:13 Q8_0:12 F32:49}. */
     public String typeMix() {
-        return QuantMix.describe(tensorsByType);
+        return TypeMix.describe(tensorsByType);
     }
 
     /** {@code 1.3B}, {@code 260K}. */

@@ -1,11 +1,8 @@
 package dev.lopper.engine.bench;
 
+import dev.lopper.engine.TestData;
 import dev.lopper.engine.model.LlamaModel;
-import dev.lopper.engine.synth.FileType;
-import dev.lopper.engine.synth.ModelSynthesizer;
-import dev.lopper.engine.synth.SynthPreset;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,13 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchRunnerTest {
-    @TempDir
-    Path dir;
-
     @Test
     void runsPromptThenGenerationTestsPerThreadCount() throws Exception {
-        Path file = dir.resolve("tiny.gguf");
-        ModelSynthesizer.write(file, SynthPreset.TINY.withLayers(1), FileType.Q4_0, 3);
+        Path file = TestData.inRepo("conformance/tiny-q4_k_m.gguf");
         try (LlamaModel model = LlamaModel.load(file)) {
             List<String> runs = new ArrayList<>();
             List<BenchResult> heard = new ArrayList<>();
@@ -49,22 +42,21 @@ class BenchRunnerTest {
             }
 
             ModelSummary s = ModelSummary.of(model);
-            assertEquals("tiny-1l (synthetic)", s.name());
-            assertTrue(s.modelType().startsWith("llama ") && s.modelType().endsWith(" Q4_0"), s.modelType());
-            assertEquals("Q4_0:8 Q6_K:1 F32:3", s.typeMix());
+            assertEquals("tiny-llama", s.name());
+            assertEquals("llama 4M Q4_K - Medium", s.modelType()); // general.file_type 15, 3.67M parameters
+            assertEquals("Q4_K:25 Q6_K:5 F32:9", s.typeMix());
             assertTrue(s.sizeBytes() < s.fileBytes());
         }
     }
 
     @Test
     void tokensStartWithBos() throws Exception {
-        Path file = dir.resolve("tiny.gguf");
-        ModelSynthesizer.write(file, SynthPreset.TINY.withLayers(1), FileType.Q8_0, 3);
+        Path file = TestData.inRepo("conformance/gap-q8_0.gguf");
         try (LlamaModel model = LlamaModel.load(file)) {
             int[] t = BenchRunner.tokens(model, 16, 9);
             assertEquals(1, t[0]);
             for (int id : t) {
-                assertTrue(id >= 0 && id < 32000);
+                assertTrue(id >= 0 && id < model.config().vocabSize());
             }
         }
     }

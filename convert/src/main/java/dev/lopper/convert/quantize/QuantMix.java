@@ -1,11 +1,8 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.quantize;
 
 import dev.lopper.gguf.GgmlType;
 
-import java.util.Comparator;
-import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
  * Which type each tensor of a LLaMA model gets for a {@link FileType}, as llama-quantize decides it without an
@@ -88,23 +85,6 @@ public final class QuantMix {
             }
         }
         return fallback(t, ne0);
-    }
-
-    /**
-     * A tensor-count summary such as {@code Q4_K:133 Q5_0:12 Q6_K:13 Q8_0:12 F32:49}, the types ordered by bits
-     * per weight.
-     */
-    public static String describe(Map<GgmlType, Integer> counts) {
-        return counts.entrySet().stream()
-                .sorted(Comparator.comparingDouble((Map.Entry<GgmlType, Integer> e) -> bitsPerWeight(e.getKey()))
-                        .thenComparing(e -> e.getKey().name()))
-                .map(e -> e.getKey().name() + ":" + e.getValue())
-                .collect(Collectors.joining(" "));
-    }
-
-    /** Bits per weight of a type (4.5 for Q4_0). */
-    public static double bitsPerWeight(GgmlType t) {
-        return 8.0 * t.typeSize() / t.blockSize();
     }
 
     /** llama-quantize's replacement for a type whose block does not divide a row of {@code ne0} elements. */

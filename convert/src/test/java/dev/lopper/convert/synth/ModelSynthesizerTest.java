@@ -1,5 +1,6 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.synth;
 
+import dev.lopper.convert.quantize.FileType;
 import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.gguf.GgmlType;

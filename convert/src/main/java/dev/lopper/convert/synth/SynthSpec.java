@@ -1,4 +1,6 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.synth;
+
+import dev.lopper.convert.quantize.FileType;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.synth;
 
+import dev.lopper.convert.quantize.FileType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

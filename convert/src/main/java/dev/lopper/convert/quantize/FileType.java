@@ -1,5 +1,6 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.quantize;
 
+import dev.lopper.gguf.FileTypeName;
 import dev.lopper.gguf.GgmlType;
 
 import java.util.Arrays;
@@ -8,33 +9,31 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The file types {@code lopper synth} writes: llama.cpp's {@code llama_ftype} values (stored as
- * {@code general.file_type}) that have a quantizer here. A file type names a mix, not one tensor type:
+ * The file types {@code lopper synth} and {@code lopper quantize} write: llama.cpp's {@code llama_ftype} values
+ * (stored as {@code general.file_type}) that have a quantizer here. A file type names a mix, not one tensor type:
  * {@link QuantMix} says which type each tensor gets.
  */
 public enum FileType {
-    F32(0, GgmlType.F32, "all F32"),
-    F16(1, GgmlType.F16, "F16"),
-    BF16(32, GgmlType.BF16, "BF16"),
-    Q8_0(7, GgmlType.Q8_0, "Q8_0"),
-    Q4_0(2, GgmlType.Q4_0, "Q4_0"),
-    Q4_1(3, GgmlType.Q4_1, "Q4_1"),
-    Q5_0(8, GgmlType.Q5_0, "Q5_0"),
-    Q5_1(9, GgmlType.Q5_1, "Q5_1"),
-    Q4_K_S(14, GgmlType.Q4_K, "Q4_K - Small"),
-    Q4_K_M(15, GgmlType.Q4_K, "Q4_K - Medium"),
-    Q5_K_S(16, GgmlType.Q5_K, "Q5_K - Small"),
-    Q5_K_M(17, GgmlType.Q5_K, "Q5_K - Medium"),
-    Q6_K(18, GgmlType.Q6_K, "Q6_K");
+    F32(0, GgmlType.F32),
+    F16(1, GgmlType.F16),
+    BF16(32, GgmlType.BF16),
+    Q8_0(7, GgmlType.Q8_0),
+    Q4_0(2, GgmlType.Q4_0),
+    Q4_1(3, GgmlType.Q4_1),
+    Q5_0(8, GgmlType.Q5_0),
+    Q5_1(9, GgmlType.Q5_1),
+    Q4_K_S(14, GgmlType.Q4_K),
+    Q4_K_M(15, GgmlType.Q4_K),
+    Q5_K_S(16, GgmlType.Q5_K),
+    Q5_K_M(17, GgmlType.Q5_K),
+    Q6_K(18, GgmlType.Q6_K);
 
     private final int id;
     private final GgmlType baseType;
-    private final String displayName;
 
-    FileType(int id, GgmlType baseType, String displayName) {
+    FileType(int id, GgmlType baseType) {
         this.id = id;
         this.baseType = baseType;
-        this.displayName = displayName;
     }
 
     /** The {@code llama_ftype} number written as {@code general.file_type}. */
@@ -49,7 +48,7 @@ public enum FileType {
 
     /** llama.cpp's name for the file type ({@code llama_model_ftype_name}), as in llama-bench's model column. */
     public String displayName() {
-        return displayName;
+        return FileTypeName.of(id).orElseThrow();
     }
 
     /** Whether the base type is a block-quantized type (not F32, F16 or BF16). */

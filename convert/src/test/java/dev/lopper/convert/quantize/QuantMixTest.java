@@ -1,6 +1,8 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.quantize;
 
-import dev.lopper.engine.TestData;
+import dev.lopper.convert.TestFiles;
+import dev.lopper.convert.synth.ModelSynthesizer;
+import dev.lopper.convert.synth.SynthPreset;
 import dev.lopper.gguf.GgmlType;
 import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.TensorInfo;
@@ -23,7 +25,7 @@ class QuantMixTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-q4_k_m.gguf", "sheared-q4_k_m.gguf", "hetero-q4_k_m.gguf"})
     void reproducesLlamaQuantizeOnTheFixtures(String fixture) throws Exception {
-        Path path = TestData.inRepo("conformance/" + fixture);
+        Path path = TestFiles.inRepo("conformance/" + fixture);
         QuantMix mix = QuantMix.of(FileType.Q4_K_M);
         try (GgufFile f = GgufFile.open(path)) {
             int layers = f.metadata().getInt("llama.block_count");
@@ -67,15 +69,6 @@ class QuantMixTest {
         assertEquals(738, mib(FileType.Q4_0));
         assertEquals(1363, mib(FileType.Q8_0)); // 1.33 GiB
         assertEquals(831, mib(FileType.Q4_K_M));
-    }
-
-    @Test
-    void describeOrdersTypesByBitsPerWeight() {
-        Map<GgmlType, Integer> m = new EnumMap<>(GgmlType.class);
-        m.put(GgmlType.F32, 49);
-        m.put(GgmlType.Q6_K, 25);
-        m.put(GgmlType.Q4_K, 169);
-        assertEquals("Q4_K:169 Q6_K:25 F32:49", QuantMix.describe(m));
     }
 
     private static long mib(FileType t) {

@@ -1,4 +1,4 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.synth;
 
 import java.util.List;
 import java.util.Locale;

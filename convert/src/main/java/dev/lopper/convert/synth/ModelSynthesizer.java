@@ -1,10 +1,13 @@
-package dev.lopper.engine.synth;
+package dev.lopper.convert.synth;
 
+import dev.lopper.convert.quantize.FileType;
+import dev.lopper.convert.quantize.QuantMix;
 import dev.lopper.gguf.GgmlType;
 import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.GgufMetadata;
 import dev.lopper.gguf.GgufWriter;
 import dev.lopper.gguf.MetadataValue;
+import dev.lopper.gguf.TypeMix;
 import dev.lopper.quant.BlockQuantizer;
 
 import java.io.IOException;
@@ -96,7 +99,7 @@ public final class ModelSynthesizer {
 
         /** For example {@code Q4_K:133 Q6_K:13 Q5_0:12 Q8_0:12 F32:49}: tensor counts, most bytes-heavy type first. */
         public String typeMix() {
-            return QuantMix.describe(tensorsByType);
+            return TypeMix.describe(tensorsByType);
         }
     }
 
