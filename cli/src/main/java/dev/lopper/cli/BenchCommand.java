@@ -6,8 +6,8 @@ import dev.lopper.convert.synth.SynthSpec;
 import dev.lopper.engine.bench.BenchResult;
 import dev.lopper.engine.bench.BenchRunner;
 import dev.lopper.engine.bench.ModelSummary;
-import dev.lopper.engine.model.LlamaModel;
-import dev.lopper.quant.ThreadPool;
+import dev.lopper.engine.Lopper;
+import dev.lopper.engine.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -71,7 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Integer> threadCounts = threads == null || threads.isEmpty()
-                ? List.of(ThreadPool.physicalCores()) : threads;
+                ? List.of(Lopper.physicalCores()) : threads;
         BenchRunner.Config config = new BenchRunner.Config(prompts, gens, threadCounts, repetitions, seed);
         List<String> names = models.isEmpty() ? List.of(new ModelOptions().path().toString()) : models;
         // Resolve (and synthesize) every model first, so a typo fails before minutes of benchmarking.
@@ -84,13 +84,14 @@ public final class BenchCommand implements Callable<Integer> {
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean header = false;
         for (Path path : paths) {
-            try (LlamaModel model = ModelLoading.load(path)) {
-                ModelSummary s = ModelSummary.of(model);
+            // One thread for the model's own pool: the runner starts a pool per thread count it measures.
+            try (Model model = ModelLoading.load(path, Lopper.Options.defaults().withThreads(1))) {
+                ModelSummary s = ModelSummary.of(model.llama());
                 if (format == Format.md && !header) {
                     printHeader(out, s);
                     header = true;
                 }
-                BenchRunner.run(model, config, new BenchRunner.Listener() {
+                BenchRunner.run(model.llama(), config, new BenchRunner.Listener() {
                     @Override
                     public void running(String test, int t, int rep, int reps) {
                         if (verbose) {

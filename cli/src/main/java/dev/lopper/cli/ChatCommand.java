@@ -1,16 +1,12 @@
 package dev.lopper.cli;
 
-import dev.lopper.engine.chat.ChatTemplate;
-import dev.lopper.engine.chat.ChatTemplateException;
-import dev.lopper.engine.chat.Conversation;
-import dev.lopper.engine.generate.ChatSession;
-import dev.lopper.engine.generate.ContextWindow;
+import dev.lopper.chat.ChatOptions;
+import dev.lopper.chat.ChatSession;
+import dev.lopper.chat.ChatTemplate;
+import dev.lopper.chat.ChatTemplateException;
+import dev.lopper.engine.Model;
 import dev.lopper.engine.generate.Generator;
-import dev.lopper.engine.generate.Session;
-import dev.lopper.engine.model.LlamaModel;
-import dev.lopper.engine.sampling.Sampler;
 import dev.lopper.engine.sampling.SamplingParams;
-import dev.lopper.quant.ThreadPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,18 +74,14 @@ public final class ChatCommand implements Callable<Integer> {
                         : "no message on stdin (pipe one in, or pass --prompt TEXT)");
             }
         }
-        try (LlamaModel llama = ModelLoading.load(model.path());
-             ThreadPool pool = new ThreadPool(threads.count())) {
-            ChatTemplate chosen = ChatTemplateChoice.choose(llama.file().metadata(),
-                    llama.tokenizer().vocabulary(), template);
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize))) {
+            ChatTemplate chosen = ChatTemplateChoice.choose(llama.metadata(), llama.tokenizer().vocabulary(),
+                    template);
             ChatTemplateChoice.check(chosen, system);
-            int ctx = ContextWindow.choose(llama.config(), ctxSize);
-            Session session = new Session(llama, ctx, pool);
-            Sampler sampler = new Sampler(params, llama.config().vocabSize());
-            ChatSession chat = new ChatSession(new Conversation(chosen, system), session, llama.tokenizer(), sampler);
+            ChatSession chat = ChatSession.open(llama, new ChatOptions(template, system, params, maxTokens, 0));
             if (interactive) {
-                ChatRepl.Settings settings = new ChatRepl.Settings(model.path(), llama.config().name(), params,
-                        maxTokens, threads.count());
+                ChatRepl.Settings settings = new ChatRepl.Settings(model.path(), llama.name(), params,
+                        maxTokens, llama.threads());
                 return new ChatRepl(chat, settings).run();
             }
             return oneTurn(chat, message.strip());

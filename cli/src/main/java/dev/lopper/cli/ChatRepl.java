@@ -1,9 +1,9 @@
 package dev.lopper.cli;
 
-import dev.lopper.engine.chat.ChatTemplate;
-import dev.lopper.engine.chat.ChatTemplateException;
-import dev.lopper.engine.chat.Conversation;
-import dev.lopper.engine.generate.ChatSession;
+import dev.lopper.chat.ChatTemplate;
+import dev.lopper.chat.ChatTemplateException;
+import dev.lopper.chat.Conversation;
+import dev.lopper.chat.ChatSession;
 import dev.lopper.engine.generate.ContextFullException;
 import dev.lopper.engine.generate.Generator;
 import dev.lopper.engine.sampling.SamplingParams;

@@ -1,14 +1,12 @@
 package dev.lopper.cli;
 
-import dev.lopper.engine.chat.ChatTemplate;
-import dev.lopper.engine.chat.ChatTemplateException;
-import dev.lopper.engine.chat.ChatTemplates;
-import dev.lopper.engine.chat.Conversation;
-import dev.lopper.engine.chat.JinjaTemplate;
+import dev.lopper.chat.ChatTemplate;
+import dev.lopper.chat.ChatTemplateException;
+import dev.lopper.chat.ChatTemplates;
+import dev.lopper.chat.Conversation;
+import dev.lopper.chat.JinjaTemplate;
 import dev.lopper.engine.tokenizer.Vocabulary;
 import dev.lopper.gguf.GgufMetadata;
-
-import java.util.Optional;
 
 /** The chat template for a model file, as {@code chat} and {@code template} choose it. */
 final class ChatTemplateChoice {
@@ -20,17 +18,7 @@ final class ChatTemplateChoice {
      * from {@code general.name} / {@code general.basename}, else {@code completion}.
      */
     static ChatTemplate choose(GgufMetadata md, Vocabulary vocab, String override) {
-        return ChatTemplates.choose(
-                Optional.ofNullable(md.getString("tokenizer.chat_template", null)),
-                Optional.ofNullable(md.getString("general.name", null)),
-                Optional.ofNullable(md.getString("general.basename", null)),
-                Optional.ofNullable(override),
-                tokenText(vocab, vocab.bos(), ChatTemplates.LLAMA_BOS),
-                tokenText(vocab, vocab.eos(), ChatTemplates.LLAMA_EOS));
-    }
-
-    private static String tokenText(Vocabulary vocab, int id, String dflt) {
-        return id == Vocabulary.NONE || id >= vocab.size() ? dflt : vocab.piece(id);
+        return ChatTemplates.forModel(md, vocab, override);
     }
 
     /**

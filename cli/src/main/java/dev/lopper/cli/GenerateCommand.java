@@ -1,12 +1,10 @@
 package dev.lopper.cli;
 
-import dev.lopper.engine.generate.ContextWindow;
+import dev.lopper.engine.Model;
 import dev.lopper.engine.generate.Generator;
 import dev.lopper.engine.generate.Session;
-import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.engine.sampling.Sampler;
 import dev.lopper.engine.tokenizer.Tokenizer;
-import dev.lopper.quant.ThreadPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,8 +49,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-n must be -1 or more, got " + maxTokens);
         }
         var params = sampling.params();
-        try (LlamaModel llama = ModelLoading.load(model.path());
-             ThreadPool pool = new ThreadPool(threads.count())) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize))) {
             Tokenizer tokenizer = llama.tokenizer();
             int[] tokens = prompt.isEmpty()
                     ? new int[]{tokenizer.bos()}
@@ -60,14 +57,14 @@ public final class GenerateCommand implements Callable<Integer> {
             if (tokens.length == 0) {
                 tokens = new int[]{tokenizer.bos()};
             }
-            int window = ContextWindow.choose(llama.config(), ctxSize);
+            int window = llama.contextSize();
             int ctx = ctxSize != null || maxTokens < 0 ? window
                     : (int) Math.min(window, (long) tokens.length + maxTokens);
             if (tokens.length > ctx) {
                 throw new IllegalArgumentException("prompt is " + tokens.length + " tokens but the context holds "
                         + ctx + " (raise --ctx-size)");
             }
-            Session session = new Session(llama, ctx, pool);
+            Session session = llama.newSession(ctx);
             Sampler sampler = new Sampler(params, llama.config().vocabSize());
             PrintStream out = Terminal.out();
             Generator.Result r = new Generator(session, tokenizer, sampler).generate(tokens, maxTokens, List.of(),

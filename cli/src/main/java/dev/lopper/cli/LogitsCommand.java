@@ -3,9 +3,8 @@ package dev.lopper.cli;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.lopper.engine.Model;
 import dev.lopper.engine.generate.Session;
-import dev.lopper.engine.model.LlamaModel;
-import dev.lopper.quant.ThreadPool;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,8 +41,7 @@ public final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (LlamaModel llama = ModelLoading.load(model.path());
-             ThreadPool pool = new ThreadPool(threads.count())) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null))) {
             int[] ids = input.tokens != null ? input.tokens : llama.tokenizer().encode(input.prompt, true, true);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("no tokens to run");
@@ -59,7 +57,7 @@ public final class LogitsCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(ids.length + " tokens exceed the model's context of "
                         + llama.config().contextLength());
             }
-            Session session = new Session(llama, ids.length, pool);
+            Session session = llama.newSession(ids.length);
             try (JsonGenerator json = new JsonFactory()
                     .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                     .createGenerator(Terminal.out(), JsonEncoding.UTF8)) {

@@ -1,6 +1,7 @@
 package dev.lopper.cli;
 
-import dev.lopper.engine.model.LlamaModel;
+import dev.lopper.engine.Lopper;
+import dev.lopper.engine.Model;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,12 +11,20 @@ final class ModelLoading {
     private ModelLoading() {
     }
 
-    static LlamaModel load(Path path) throws IOException {
-        LlamaModel model = LlamaModel.load(path);
+    static Model load(Path path, Lopper.Options options) throws IOException {
+        Model model = Lopper.load(path, options);
         String notice = model.config().pruningNotice();
         if (!notice.isEmpty()) {
             Terminal.notice(path.getFileName() + ": " + notice);
         }
         return model;
+    }
+
+    /** Load options from {@code -t} and {@code --ctx-size} (null: the model's window, capped to fit memory). */
+    static Lopper.Options options(ThreadOptions threads, Integer ctxSize) {
+        if (ctxSize != null && ctxSize < 1) {
+            throw new IllegalArgumentException("--ctx-size must be at least 1, got " + ctxSize);
+        }
+        return new Lopper.Options(threads.count(), ctxSize == null ? 0 : ctxSize);
     }
 }

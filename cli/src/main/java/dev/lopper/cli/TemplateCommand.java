@@ -1,8 +1,8 @@
 package dev.lopper.cli;
 
-import dev.lopper.engine.chat.ChatTemplate;
-import dev.lopper.engine.chat.ChatTemplateException;
-import dev.lopper.engine.chat.Conversation;
+import dev.lopper.chat.ChatTemplate;
+import dev.lopper.chat.ChatTemplateException;
+import dev.lopper.chat.Conversation;
 import dev.lopper.engine.tokenizer.Vocabulary;
 import dev.lopper.gguf.GgufFile;
 import picocli.CommandLine.ArgGroup;

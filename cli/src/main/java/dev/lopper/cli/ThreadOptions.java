@@ -1,6 +1,6 @@
 package dev.lopper.cli;
 
-import dev.lopper.quant.ThreadPool;
+import dev.lopper.engine.Lopper;
 import picocli.CommandLine.Option;
 
 /** {@code -t/--threads}: worker threads; default the number of physical cores. */
@@ -14,6 +14,6 @@ public final class ThreadOptions {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be positive, got " + threads);
         }
-        return threads == 0 ? ThreadPool.physicalCores() : threads;
+        return threads == 0 ? Lopper.physicalCores() : threads;
     }
 }

@@ -1,11 +1,9 @@
-package dev.lopper.engine.generate;
+package dev.lopper.chat;
 
-import dev.lopper.engine.chat.BuiltinTemplate;
-import dev.lopper.engine.chat.ChatTemplate;
-import dev.lopper.engine.chat.ChatTemplateException;
-import dev.lopper.engine.chat.ChatTemplates;
-import dev.lopper.engine.chat.Conversation;
-import dev.lopper.engine.chat.Message;
+import dev.lopper.engine.Model;
+import dev.lopper.engine.generate.ContextFullException;
+import dev.lopper.engine.generate.Generator;
+import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.sampling.Sampler;
 import dev.lopper.engine.tokenizer.Tokenizer;
 import dev.lopper.engine.tokenizer.Vocabulary;
@@ -32,12 +30,15 @@ import java.util.function.Consumer;
  * far is re-rendered after the prompt). If even the newest user message alone does not fit, it is removed again and
  * a {@link ContextFullException} says so; the chat stays usable.
  *
+ * <p><b>Use.</b> {@code try (var chat = ChatSession.open(model, ChatOptions.defaults())) { chat.send("Hi",
+ * text -> System.out.print(text)); }} (see docs/java-api.md).
+ *
  * <p><b>Answers.</b> With a chat template the answer is shown and stored without surrounding whitespace (models write
  * {@code " Hello"} after {@code "ASSISTANT:"}; stored stripped it re-renders to the same tokens). With the
  * {@code completion} template it is the raw continuation. A cancelled answer keeps the text produced so far.
  * Not thread-safe, except that {@code cancelled} may be set from another thread.
  */
-public final class ChatSession {
+public final class ChatSession implements AutoCloseable {
 
     /**
      * What one {@link #reply} did.
@@ -74,6 +75,7 @@ public final class ChatSession {
     private final String bosText;
     private Conversation conversation;
     private Consumer<String> notices = s -> { };
+    private int answerLimit = -1;
 
     public ChatSession(Conversation conversation, Session session, Tokenizer tokenizer, Sampler sampler) {
         this.conversation = Objects.requireNonNull(conversation, "conversation");
@@ -82,6 +84,42 @@ public final class ChatSession {
         this.generator = new Generator(session, tokenizer, sampler);
         Vocabulary v = tokenizer.vocabulary();
         this.bosText = v.bos() == Vocabulary.NONE ? "" : v.piece(v.bos());
+    }
+
+    /**
+     * A chat on {@code model} with its own KV cache of {@code options.contextSize()} tokens (the model's default when
+     * 0), the template chosen by {@link ChatTemplates#forModel}.
+     *
+     * @throws ChatTemplateException    if the template cannot render a first message with the system prompt
+     * @throws IllegalArgumentException for an unknown template name or a window larger than the model's
+     */
+    public static ChatSession open(Model model, ChatOptions options) {
+        ChatTemplate template = ChatTemplates.forModel(model.metadata(), model.tokenizer().vocabulary(),
+                options.template());
+        new Conversation(template, options.system()).addUser("Hello").prompt(); // fails now rather than mid-chat
+        Session session = options.contextSize() == 0 ? model.newSession() : model.newSession(options.contextSize());
+        ChatSession chat = new ChatSession(new Conversation(template, options.system()), session, model.tokenizer(),
+                new Sampler(options.sampling(), model.config().vocabSize()));
+        chat.answerLimit = options.maxTokens();
+        return chat;
+    }
+
+    /**
+     * Sends a user message and streams the answer's text to {@code out} as it is generated, up to the options' max
+     * tokens; see {@link #reply}.
+     */
+    public Turn send(String user, Consumer<String> out) {
+        return reply(user, answerLimit, out, () -> false);
+    }
+
+    /** {@link #send(String, Consumer)} that stops early once {@code cancelled} returns true. */
+    public Turn send(String user, Consumer<String> out, BooleanSupplier cancelled) {
+        return reply(user, answerLimit, out, cancelled);
+    }
+
+    /** Nothing to release but memory; here so that a chat reads as a resource next to its model. */
+    @Override
+    public void close() {
     }
 
     /** Where one-line notices (turns dropped to fit the window) go; by default nowhere. */

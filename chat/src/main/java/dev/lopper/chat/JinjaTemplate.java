@@ -1,4 +1,4 @@
-package dev.lopper.engine.chat;
+package dev.lopper.chat;
 
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;

@@ -1,4 +1,4 @@
-package dev.lopper.engine.chat;
+package dev.lopper.chat;
 
 /**
  * A chat template could not render the messages: the template rejected them ({@code raise_exception} in a Jinja

@@ -1,14 +1,11 @@
-package dev.lopper.engine.generate;
+package dev.lopper.chat;
 
-import dev.lopper.engine.TestData;
-import dev.lopper.engine.chat.BuiltinTemplate;
-import dev.lopper.engine.chat.ChatTemplate;
-import dev.lopper.engine.chat.Conversation;
-import dev.lopper.engine.chat.Message;
-import dev.lopper.engine.model.LlamaModel;
+import dev.lopper.engine.Lopper;
+import dev.lopper.engine.generate.ContextFullException;
+import dev.lopper.engine.generate.Generator;
+import dev.lopper.engine.Model;
 import dev.lopper.engine.sampling.Sampler;
 import dev.lopper.engine.sampling.SamplingParams;
-import dev.lopper.quant.ThreadPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,24 +22,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Turn dropping and KV-cache prefix reuse of {@link ChatSession}, on the bundled 260K demo model. */
 class ChatSessionTest {
-    private static LlamaModel model;
-    private static ThreadPool pool;
+    private static Model model;
 
     @BeforeAll
     static void load() throws Exception {
-        model = LlamaModel.load(TestData.projectRoot().resolve("models/stories260K.gguf"));
-        pool = new ThreadPool(1);
+        model = Lopper.load(TestModels.demo(), Lopper.Options.defaults().withThreads(1));
     }
 
     @AfterAll
     static void close() {
-        pool.close();
         model.close();
     }
 
     private static ChatSession chat(ChatTemplate template, String system, int ctx) {
         Sampler greedy = new Sampler(new SamplingParams(0, 40, 0.95f, 0.05f, 1, 64, 1), model.config().vocabSize());
-        return new ChatSession(new Conversation(template, system), new Session(model, ctx, pool), model.tokenizer(),
+        return new ChatSession(new Conversation(template, system), model.newSession(ctx), model.tokenizer(),
                 greedy);
     }
 

@@ -1,4 +1,4 @@
-package dev.lopper.engine.chat;
+package dev.lopper.chat;
 
 import java.util.List;
 import java.util.Optional;

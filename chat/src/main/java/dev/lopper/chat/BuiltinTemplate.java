@@ -1,6 +1,6 @@
-package dev.lopper.engine.chat;
+package dev.lopper.chat;
 
-import dev.lopper.engine.chat.Message.Role;
+import dev.lopper.chat.Message.Role;
 import java.util.List;
 import java.util.Optional;
 

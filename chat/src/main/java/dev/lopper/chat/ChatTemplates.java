@@ -1,4 +1,7 @@
-package dev.lopper.engine.chat;
+package dev.lopper.chat;
+
+import dev.lopper.engine.tokenizer.Vocabulary;
+import dev.lopper.gguf.GgufMetadata;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +31,25 @@ public final class ChatTemplates {
     private static final Pattern SHORTENED_LLAMA = Pattern.compile("(?<![a-z0-9])st-llama");
 
     private ChatTemplates() {
+    }
+
+    /**
+     * The template for a model file: {@code override} ({@code --template}; null or "auto" for none), else the GGUF's
+     * {@code tokenizer.chat_template}, else a guess from {@code general.name} / {@code general.basename}, else
+     * {@code completion}; a Jinja template gets the model's own BOS and EOS texts.
+     */
+    public static ChatTemplate forModel(GgufMetadata md, Vocabulary vocab, String override) {
+        return choose(
+                Optional.ofNullable(md.getString("tokenizer.chat_template", null)),
+                Optional.ofNullable(md.getString("general.name", null)),
+                Optional.ofNullable(md.getString("general.basename", null)),
+                Optional.ofNullable(override),
+                tokenText(vocab, vocab.bos(), LLAMA_BOS),
+                tokenText(vocab, vocab.eos(), LLAMA_EOS));
+    }
+
+    private static String tokenText(Vocabulary vocab, int id, String dflt) {
+        return id == Vocabulary.NONE || id >= vocab.size() ? dflt : vocab.piece(id);
     }
 
     /** {@link #choose(Optional, Optional, Optional, Optional, String, String)} with LLaMA's {@code <s>}/{@code </s>}. */

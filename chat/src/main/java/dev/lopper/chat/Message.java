@@ -1,4 +1,4 @@
-package dev.lopper.engine.chat;
+package dev.lopper.chat;
 
 import java.util.Locale;
 import java.util.Objects;
