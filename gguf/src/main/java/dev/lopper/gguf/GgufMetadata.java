@@ -2,14 +2,9 @@ package dev.lopper.gguf;
 
 import dev.lopper.gguf.MetadataValue.ArrayValue;
 import dev.lopper.gguf.MetadataValue.BoolValue;
-import dev.lopper.gguf.MetadataValue.Float32Array;
 import dev.lopper.gguf.MetadataValue.Float32Value;
-import dev.lopper.gguf.MetadataValue.Float64Array;
 import dev.lopper.gguf.MetadataValue.Float64Value;
-import dev.lopper.gguf.MetadataValue.IntArray;
 import dev.lopper.gguf.MetadataValue.IntValue;
-import dev.lopper.gguf.MetadataValue.IntegerArray;
-import dev.lopper.gguf.MetadataValue.StringArray;
 import dev.lopper.gguf.MetadataValue.StringValue;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -150,8 +145,8 @@ public final class GgufMetadata {
     /** An ARRAY of STRING, as a new array. */
     public String[] getStringArray(String key) {
         MetadataValue v = require(key);
-        if (v instanceof StringArray a) {
-            return a.values();
+        if (v instanceof ArrayValue<?> a && a.values() instanceof String[] strings) {
+            return strings;
         }
         throw wrongType(key, "ARRAY of STRING", v);
     }
@@ -159,37 +154,32 @@ public final class GgufMetadata {
     /** An ARRAY of any numeric type, converted to a new {@code float[]}. */
     public float[] getFloatArray(String key) {
         MetadataValue v = require(key);
-        switch (v) {
-            case Float32Array a -> {
-                return a.values();
-            }
-            case Float64Array a -> {
-                float[] out = new float[a.size()];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = (float) a.get(i);
-                }
-                return out;
-            }
-            case IntegerArray a -> {
-                float[] out = new float[a.size()];
-                boolean u64 = a.elementType() == MetadataType.UINT64;
-                for (int i = 0; i < out.length; i++) {
-                    long x = a.getLong(i);
-                    out[i] = u64 && x < 0 ? (float) unsignedToDouble(x) : (float) x;
-                }
-                return out;
-            }
-            default -> throw wrongType(key, "a numeric ARRAY", v);
+        if (!(v instanceof ArrayValue<?> a) || !a.elementType().isNumeric()) {
+            throw wrongType(key, "a numeric ARRAY", v);
         }
+        if (a.elementType() == MetadataType.FLOAT32) {
+            return (float[]) a.values();
+        }
+        float[] out = new float[a.size()];
+        boolean u64 = a.elementType() == MetadataType.UINT64;
+        for (int i = 0; i < out.length; i++) {
+            if (a.elementType() == MetadataType.FLOAT64) {
+                out[i] = (float) a.getDouble(i);
+            } else {
+                long x = a.getLong(i);
+                out[i] = u64 && x < 0 ? (float) unsignedToDouble(x) : (float) x;
+            }
+        }
+        return out;
     }
 
     /** An ARRAY of any integer type whose elements all fit in an {@code int}, as a new {@code int[]}. */
     public int[] getIntArray(String key) {
         MetadataValue v = require(key);
-        if (v instanceof IntArray a && a.elementType() == MetadataType.INT32) {
-            return a.values();
+        if (v instanceof ArrayValue<?> a && a.elementType() == MetadataType.INT32) {
+            return (int[]) a.values();
         }
-        if (v instanceof IntegerArray a) {
+        if (v instanceof ArrayValue<?> a && a.elementType().isInteger()) {
             int[] out = new int[a.size()];
             for (int i = 0; i < out.length; i++) {
                 long x = a.getLong(i);
@@ -223,7 +213,7 @@ public final class GgufMetadata {
             Arrays.fill(out, getInt(key));
             return out;
         }
-        if (v instanceof IntegerArray a) {
+        if (v instanceof ArrayValue<?> a && a.elementType().isInteger()) {
             if (a.size() != layers) {
                 throw new IllegalArgumentException("metadata key " + GgufFormatException.quote(key) + " has "
                         + a.size() + " elements, expected " + layers + " (one per layer)");
@@ -412,26 +402,26 @@ public final class GgufMetadata {
 
         /** An ARRAY of STRING. */
         public Builder putStringArray(String key, String... values) {
-            return put(key, new StringArray(values));
+            return put(key, ArrayValue.of(values));
         }
 
         /** An ARRAY of FLOAT32. */
         public Builder putFloat32Array(String key, float... values) {
-            return put(key, new Float32Array(values));
+            return put(key, ArrayValue.of(values));
         }
 
         /** An ARRAY of INT32. */
         public Builder putInt32Array(String key, int... values) {
-            return put(key, new IntArray(MetadataType.INT32, values));
+            return put(key, ArrayValue.of(MetadataType.INT32, values));
         }
 
         /** An ARRAY of UINT32 (each int is the raw 32 bits). */
         public Builder putUint32Array(String key, int... values) {
-            return put(key, new IntArray(MetadataType.UINT32, values));
+            return put(key, ArrayValue.of(MetadataType.UINT32, values));
         }
 
         /** Any array value. */
-        public Builder putArray(String key, ArrayValue value) {
+        public Builder putArray(String key, ArrayValue<?> value) {
             return put(key, value);
         }
 

@@ -256,55 +256,25 @@ public final class GgufWriter {
             case MetadataValue.Float64Value f -> s.u64(Double.doubleToRawLongBits(f.value()));
             case MetadataValue.BoolValue b -> s.u8(b.value() ? 1 : 0);
             case MetadataValue.StringValue str -> s.string(str.value());
-            case ArrayValue a -> array(s, a);
+            case ArrayValue<?> a -> array(s, a);
         }
     }
 
-    private static void array(Sink s, ArrayValue a) throws IOException {
+    private static void array(Sink s, ArrayValue<?> a) throws IOException {
         s.u32(a.elementType().id());
         s.u64(a.size());
         int n = a.size();
-        switch (a) {
-            case MetadataValue.ByteArray b -> s.bytes(b.values());
-            case MetadataValue.ShortArray x -> {
-                for (int i = 0; i < n; i++) {
-                    s.u16((int) x.getLong(i));
-                }
-            }
-            case MetadataValue.IntArray x -> {
-                for (int i = 0; i < n; i++) {
-                    s.u32((int) x.getLong(i));
-                }
-            }
-            case MetadataValue.LongArray x -> {
-                for (int i = 0; i < n; i++) {
-                    s.u64(x.getLong(i));
-                }
-            }
-            case MetadataValue.Float32Array x -> {
-                for (int i = 0; i < n; i++) {
-                    s.u32(Float.floatToRawIntBits(x.get(i)));
-                }
-            }
-            case MetadataValue.Float64Array x -> {
-                for (int i = 0; i < n; i++) {
-                    s.u64(Double.doubleToRawLongBits(x.get(i)));
-                }
-            }
-            case MetadataValue.BoolArray x -> {
-                for (int i = 0; i < n; i++) {
-                    s.u8(x.get(i) ? 1 : 0);
-                }
-            }
-            case MetadataValue.StringArray x -> {
-                for (int i = 0; i < n; i++) {
-                    s.string(x.get(i));
-                }
-            }
-            case MetadataValue.NestedArray x -> {
-                for (int i = 0; i < n; i++) {
-                    array(s, x.get(i));
-                }
+        for (int i = 0; i < n; i++) {
+            switch (a.elementType()) {
+                case UINT8, INT8 -> s.u8((int) a.getLong(i));
+                case UINT16, INT16 -> s.u16((int) a.getLong(i));
+                case UINT32, INT32 -> s.u32((int) a.getLong(i));
+                case UINT64, INT64 -> s.u64(a.getLong(i));
+                case FLOAT32 -> s.u32(Float.floatToRawIntBits(a.getFloat(i)));
+                case FLOAT64 -> s.u64(Double.doubleToRawLongBits(a.getDouble(i)));
+                case BOOL -> s.u8(a.getBool(i) ? 1 : 0);
+                case STRING -> s.string(a.getString(i));
+                case ARRAY -> array(s, a.getArray(i));
             }
         }
     }

@@ -4,15 +4,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.StringJoiner;
-import java.util.function.IntFunction;
 
 /**
  * One GGUF metadata value. Scalars are {@link IntValue} (all eight integer types, with the type kept),
- * {@link Float32Value}, {@link Float64Value}, {@link BoolValue} and {@link StringValue}. Arrays are
- * {@link ArrayValue}s stored as primitive Java arrays of the element's own width (a UINT32 array is an {@code int[]}
- * of the raw bits), so that 32000 vocabulary scores take 128 KB and writing a value back gives the same bytes.
- * Arrays of arrays are {@link NestedArray}s. Array records copy their arrays in and out; use {@code get(i)} to read
- * single elements without a copy.
+ * {@link Float32Value}, {@link Float64Value}, {@link BoolValue} and {@link StringValue}. Arrays, arrays of arrays
+ * included, are one generic record, {@link ArrayValue}, stored as a primitive Java array of the element's own width
+ * (a UINT32 array is an {@code int[]} of the raw bits), so that 32000 vocabulary scores take 128 KB and writing a
+ * value back gives the same bytes.
  */
 public sealed interface MetadataValue {
 
@@ -121,399 +119,229 @@ public sealed interface MetadataValue {
         }
     }
 
-    /** An ARRAY value: a count and elements of one {@link #elementType()}. */
-    sealed interface ArrayValue extends MetadataValue {
-        /** The type of the elements. */
-        MetadataType elementType();
-
-        /** The number of elements. */
-        int size();
-
-        @Override
-        default MetadataType type() {
-            return MetadataType.ARRAY;
-        }
-
-        @Override
-        default String typeName() {
-            return "ARRAY of " + elementType();
-        }
-    }
-
-    /** An array of one of the eight integer types. */
-    sealed interface IntegerArray extends ArrayValue {
+    /**
+     * An ARRAY value: elements of one {@link #elementType()}, held in a primitive Java array of the element's own
+     * width: {@code byte[]} for UINT8/INT8, {@code short[]} for UINT16/INT16, {@code int[]} for UINT32/INT32,
+     * {@code long[]} for UINT64/INT64 (unsigned types keep their raw bits), {@code float[]}, {@code double[]},
+     * {@code boolean[]}, {@code String[]}, and {@code ArrayValue<?>[]} for arrays of arrays (each inner array has
+     * its own element type). The array is copied in and out; the {@code get…(i)} methods read one element without
+     * a copy.
+     *
+     * @param <A> the Java array type holding the elements
+     */
+    record ArrayValue<A>(MetadataType elementType, A values) implements MetadataValue {
         /**
-         * Element {@code i} as a number (sign- or zero-extended per the element type); for UINT64 the raw 64 bits.
+         * @throws IllegalArgumentException if {@code values} is not the Java array type of {@code elementType}
+         * @throws NullPointerException     if a string or inner array is null
          */
-        long getLong(int i);
-    }
-
-    /** An array of UINT8 or INT8, stored as the raw bytes. */
-    record ByteArray(MetadataType elementType, byte[] values) implements IntegerArray {
-        public ByteArray {
-            checkType(elementType, MetadataType.UINT8, MetadataType.INT8);
-            values = Objects.requireNonNull(values, "values").clone();
-        }
-
-        @Override
-        public byte[] values() {
-            return values.clone();
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public long getLong(int i) {
-            return elementType == MetadataType.UINT8 ? Byte.toUnsignedLong(values[i]) : values[i];
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ByteArray a && a.elementType == elementType && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return elementType.hashCode() * 31 + Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> Long.toString(getLong(i)));
-        }
-    }
-
-    /** An array of UINT16 or INT16, stored as the raw 16-bit values. */
-    record ShortArray(MetadataType elementType, short[] values) implements IntegerArray {
-        public ShortArray {
-            checkType(elementType, MetadataType.UINT16, MetadataType.INT16);
-            values = Objects.requireNonNull(values, "values").clone();
-        }
-
-        @Override
-        public short[] values() {
-            return values.clone();
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public long getLong(int i) {
-            return elementType == MetadataType.UINT16 ? Short.toUnsignedLong(values[i]) : values[i];
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ShortArray a && a.elementType == elementType && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return elementType.hashCode() * 31 + Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> Long.toString(getLong(i)));
-        }
-    }
-
-    /** An array of UINT32 or INT32, stored as the raw 32-bit values. */
-    record IntArray(MetadataType elementType, int[] values) implements IntegerArray {
-        public IntArray {
-            checkType(elementType, MetadataType.UINT32, MetadataType.INT32);
-            values = Objects.requireNonNull(values, "values").clone();
-        }
-
-        @Override
-        public int[] values() {
-            return values.clone();
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public long getLong(int i) {
-            return elementType == MetadataType.UINT32 ? Integer.toUnsignedLong(values[i]) : values[i];
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof IntArray a && a.elementType == elementType && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return elementType.hashCode() * 31 + Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> Long.toString(getLong(i)));
-        }
-    }
-
-    /** An array of UINT64 or INT64, stored as the raw 64-bit values. */
-    record LongArray(MetadataType elementType, long[] values) implements IntegerArray {
-        public LongArray {
-            checkType(elementType, MetadataType.UINT64, MetadataType.INT64);
-            values = Objects.requireNonNull(values, "values").clone();
-        }
-
-        @Override
-        public long[] values() {
-            return values.clone();
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public long getLong(int i) {
-            return values[i];
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof LongArray a && a.elementType == elementType && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return elementType.hashCode() * 31 + Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> elementType == MetadataType.UINT64
-                    ? Long.toUnsignedString(values[i]) : Long.toString(values[i]));
-        }
-    }
-
-    /** An array of FLOAT32. */
-    record Float32Array(float[] values) implements ArrayValue {
-        public Float32Array {
-            values = Objects.requireNonNull(values, "values").clone();
-        }
-
-        @Override
-        public float[] values() {
-            return values.clone();
-        }
-
-        /** Element {@code i}. */
-        public float get(int i) {
-            return values[i];
-        }
-
-        @Override
-        public MetadataType elementType() {
-            return MetadataType.FLOAT32;
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Float32Array a && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> Float.toString(values[i]));
-        }
-    }
-
-    /** An array of FLOAT64. */
-    record Float64Array(double[] values) implements ArrayValue {
-        public Float64Array {
-            values = Objects.requireNonNull(values, "values").clone();
-        }
-
-        @Override
-        public double[] values() {
-            return values.clone();
-        }
-
-        /** Element {@code i}. */
-        public double get(int i) {
-            return values[i];
-        }
-
-        @Override
-        public MetadataType elementType() {
-            return MetadataType.FLOAT64;
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Float64Array a && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> Double.toString(values[i]));
-        }
-    }
-
-    /** An array of BOOL. */
-    record BoolArray(boolean[] values) implements ArrayValue {
-        public BoolArray {
-            values = Objects.requireNonNull(values, "values").clone();
-        }
-
-        @Override
-        public boolean[] values() {
-            return values.clone();
-        }
-
-        /** Element {@code i}. */
-        public boolean get(int i) {
-            return values[i];
-        }
-
-        @Override
-        public MetadataType elementType() {
-            return MetadataType.BOOL;
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof BoolArray a && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> Boolean.toString(values[i]));
-        }
-    }
-
-    /** An array of STRING (no element is null). */
-    record StringArray(String[] values) implements ArrayValue {
-        public StringArray {
-            values = Objects.requireNonNull(values, "values").clone();
-            for (String s : values) {
-                Objects.requireNonNull(s, "string array element");
+        public ArrayValue {
+            Objects.requireNonNull(elementType, "elementType");
+            Objects.requireNonNull(values, "values");
+            Class<?> expected = storage(elementType);
+            if (values.getClass() != expected) {
+                throw new IllegalArgumentException("element type " + elementType + " is stored as "
+                        + expected.getSimpleName() + ", not " + values.getClass().getSimpleName());
+            }
+            values = copy(values);
+            if (values instanceof Object[] objects) {
+                for (Object o : objects) {
+                    Objects.requireNonNull(o, "array element");
+                }
             }
         }
 
+        /** An array of UINT8 or INT8. */
+        public static ArrayValue<byte[]> of(MetadataType elementType, byte[] values) {
+            return new ArrayValue<>(elementType, values);
+        }
+
+        /** An array of UINT16 or INT16 (raw 16-bit values). */
+        public static ArrayValue<short[]> of(MetadataType elementType, short[] values) {
+            return new ArrayValue<>(elementType, values);
+        }
+
+        /** An array of UINT32 or INT32 (raw 32-bit values). */
+        public static ArrayValue<int[]> of(MetadataType elementType, int[] values) {
+            return new ArrayValue<>(elementType, values);
+        }
+
+        /** An array of UINT64 or INT64 (raw 64-bit values). */
+        public static ArrayValue<long[]> of(MetadataType elementType, long[] values) {
+            return new ArrayValue<>(elementType, values);
+        }
+
+        /** An array of FLOAT32. */
+        public static ArrayValue<float[]> of(float... values) {
+            return new ArrayValue<>(MetadataType.FLOAT32, values);
+        }
+
+        /** An array of FLOAT64. */
+        public static ArrayValue<double[]> of(double... values) {
+            return new ArrayValue<>(MetadataType.FLOAT64, values);
+        }
+
+        /** An array of BOOL. */
+        public static ArrayValue<boolean[]> of(boolean... values) {
+            return new ArrayValue<>(MetadataType.BOOL, values);
+        }
+
+        /** An array of STRING. */
+        public static ArrayValue<String[]> of(String... values) {
+            return new ArrayValue<>(MetadataType.STRING, values);
+        }
+
+        /** An array of arrays. */
+        public static ArrayValue<ArrayValue<?>[]> ofArrays(List<? extends ArrayValue<?>> values) {
+            return new ArrayValue<>(MetadataType.ARRAY, values.toArray(new ArrayValue<?>[0]));
+        }
+
+        /** The Java array type that holds elements of {@code elementType}. */
+        static Class<?> storage(MetadataType elementType) {
+            return switch (elementType) {
+                case UINT8, INT8 -> byte[].class;
+                case UINT16, INT16 -> short[].class;
+                case UINT32, INT32 -> int[].class;
+                case UINT64, INT64 -> long[].class;
+                case FLOAT32 -> float[].class;
+                case FLOAT64 -> double[].class;
+                case BOOL -> boolean[].class;
+                case STRING -> String[].class;
+                case ARRAY -> ArrayValue[].class;
+            };
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <A> A copy(A values) {
+            Object c = switch (values) {
+                case byte[] a -> a.clone();
+                case short[] a -> a.clone();
+                case int[] a -> a.clone();
+                case long[] a -> a.clone();
+                case float[] a -> a.clone();
+                case double[] a -> a.clone();
+                case boolean[] a -> a.clone();
+                case Object[] a -> a.clone();
+                default -> throw new IllegalArgumentException(values.getClass() + " is not an array");
+            };
+            return (A) c;
+        }
+
+        /** A copy of the elements. */
         @Override
-        public String[] values() {
-            return values.clone();
-        }
-
-        /** Element {@code i}. */
-        public String get(int i) {
-            return values[i];
+        public A values() {
+            return copy(values);
         }
 
         @Override
-        public MetadataType elementType() {
-            return MetadataType.STRING;
-        }
-
-        @Override
-        public int size() {
-            return values.length;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof StringArray a && Arrays.equals(a.values, values);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(values);
-        }
-
-        @Override
-        public String toString() {
-            return describe(this, i -> GgufFormatException.quote(values[i]));
-        }
-    }
-
-    /** An array of arrays; each inner array has its own element type. */
-    record NestedArray(List<ArrayValue> values) implements ArrayValue {
-        public NestedArray {
-            values = List.copyOf(values);
-        }
-
-        /** Element {@code i}. */
-        public ArrayValue get(int i) {
-            return values.get(i);
-        }
-
-        @Override
-        public MetadataType elementType() {
+        public MetadataType type() {
             return MetadataType.ARRAY;
         }
 
         @Override
+        public String typeName() {
+            return "ARRAY of " + elementType;
+        }
+
+        /** The number of elements. */
         public int size() {
-            return values.size();
+            return java.lang.reflect.Array.getLength(values);
+        }
+
+        /**
+         * Integer element {@code i} as a number (sign- or zero-extended per the element type); for UINT64 the raw
+         * 64 bits.
+         *
+         * @throws IllegalStateException if the elements are not integers
+         */
+        public long getLong(int i) {
+            return switch (values) {
+                case byte[] a -> elementType == MetadataType.UINT8 ? Byte.toUnsignedLong(a[i]) : a[i];
+                case short[] a -> elementType == MetadataType.UINT16 ? Short.toUnsignedLong(a[i]) : a[i];
+                case int[] a -> elementType == MetadataType.UINT32 ? Integer.toUnsignedLong(a[i]) : a[i];
+                case long[] a -> a[i];
+                default -> throw notOf("integer");
+            };
+        }
+
+        /** FLOAT32 element {@code i}. @throws IllegalStateException for other element types */
+        public float getFloat(int i) {
+            if (values instanceof float[] a) {
+                return a[i];
+            }
+            throw notOf("FLOAT32");
+        }
+
+        /** FLOAT64 element {@code i}. @throws IllegalStateException for other element types */
+        public double getDouble(int i) {
+            if (values instanceof double[] a) {
+                return a[i];
+            }
+            throw notOf("FLOAT64");
+        }
+
+        /** BOOL element {@code i}. @throws IllegalStateException for other element types */
+        public boolean getBool(int i) {
+            if (values instanceof boolean[] a) {
+                return a[i];
+            }
+            throw notOf("BOOL");
+        }
+
+        /** STRING element {@code i}. @throws IllegalStateException for other element types */
+        public String getString(int i) {
+            if (values instanceof String[] a) {
+                return a[i];
+            }
+            throw notOf("STRING");
+        }
+
+        /** Inner array {@code i} of an array of arrays. @throws IllegalStateException for other element types */
+        public ArrayValue<?> getArray(int i) {
+            if (elementType == MetadataType.ARRAY) {
+                return (ArrayValue<?>) ((Object[]) values)[i];
+            }
+            throw notOf("ARRAY");
+        }
+
+        /** Element {@code i} as text: unsigned integers as unsigned, strings quoted to one line. */
+        public String format(int i) {
+            return switch (values) {
+                case long[] a when elementType == MetadataType.UINT64 -> Long.toUnsignedString(a[i]);
+                case float[] a -> Float.toString(a[i]);
+                case double[] a -> Double.toString(a[i]);
+                case boolean[] a -> Boolean.toString(a[i]);
+                case String[] a -> GgufFormatException.quote(a[i]);
+                case Object[] a -> a[i].toString();
+                default -> Long.toString(getLong(i));
+            };
+        }
+
+        private IllegalStateException notOf(String kind) {
+            return new IllegalStateException(typeName() + " is not an array of " + kind);
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof ArrayValue<?> a && a.elementType == elementType && Objects.deepEquals(a.values, values);
+        }
+
+        @Override
+        public int hashCode() {
+            return elementType.hashCode() * 31 + Arrays.deepHashCode(new Object[] {values});
+        }
+
+        /** E.g. {@code ARRAY of INT32[3]{1, 2, 3}}, at most 8 elements shown. */
+        @Override
         public String toString() {
-            return describe(this, i -> values.get(i).toString());
+            StringJoiner j = new StringJoiner(", ", typeName() + "[" + size() + "]{", "}");
+            int shown = Math.min(size(), 8);
+            for (int i = 0; i < shown; i++) {
+                j.add(format(i));
+            }
+            if (shown < size()) {
+                j.add("...");
+            }
+            return j.toString();
         }
-    }
-
-    private static void checkType(MetadataType elementType, MetadataType a, MetadataType b) {
-        if (elementType != a && elementType != b) {
-            throw new IllegalArgumentException("element type " + elementType + " is not " + a + " or " + b);
-        }
-    }
-
-    private static String describe(ArrayValue v, IntFunction<String> element) {
-        StringJoiner j = new StringJoiner(", ", v.typeName() + "[" + v.size() + "]{", "}");
-        int shown = Math.min(v.size(), 8);
-        for (int i = 0; i < shown; i++) {
-            j.add(element.apply(i));
-        }
-        if (shown < v.size()) {
-            j.add("...");
-        }
-        return j.toString();
     }
 }

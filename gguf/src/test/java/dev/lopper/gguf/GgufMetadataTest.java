@@ -1,5 +1,7 @@
 package dev.lopper.gguf;
 
+import dev.lopper.gguf.MetadataValue.ArrayValue;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,15 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lopper.gguf.MetadataValue.ByteArray;
-import dev.lopper.gguf.MetadataValue.Float32Array;
-import dev.lopper.gguf.MetadataValue.Float64Array;
-import dev.lopper.gguf.MetadataValue.IntArray;
 import dev.lopper.gguf.MetadataValue.IntValue;
-import dev.lopper.gguf.MetadataValue.LongArray;
-import dev.lopper.gguf.MetadataValue.NestedArray;
-import dev.lopper.gguf.MetadataValue.ShortArray;
-import dev.lopper.gguf.MetadataValue.StringArray;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
@@ -41,11 +35,11 @@ class GgufMetadataTest {
             .putFloat32Array("floats", 1f, 2f)
             .putInt32Array("ints", 4, 2, 4, 1)
             .putUint32Array("uints", 1, -1)
-            .putArray("bytes", new ByteArray(MetadataType.UINT8, new byte[] {1, (byte) 255}))
-            .putArray("shorts", new ShortArray(MetadataType.INT16, new short[] {-1, 3}))
-            .putArray("longs", new LongArray(MetadataType.INT64, new long[] {5, 6, 7, 8}))
-            .putArray("doubles", new Float64Array(new double[] {0.5, 0.25}))
-            .putArray("nested", new NestedArray(List.of(new StringArray(new String[] {"x"}))))
+            .putArray("bytes", ArrayValue.of(MetadataType.UINT8, new byte[] {1, (byte) 255}))
+            .putArray("shorts", ArrayValue.of(MetadataType.INT16, new short[] {-1, 3}))
+            .putArray("longs", ArrayValue.of(MetadataType.INT64, new long[] {5, 6, 7, 8}))
+            .putArray("doubles", ArrayValue.of(new double[] {0.5, 0.25}))
+            .putArray("nested", ArrayValue.ofArrays(List.of(ArrayValue.of(new String[] {"x"}))))
             .build();
 
     @Test
@@ -188,26 +182,26 @@ class GgufMetadataTest {
         assertThrows(IllegalArgumentException.class, () -> new IntValue(MetadataType.INT8, -129));
         assertThrows(IllegalArgumentException.class, () -> new IntValue(MetadataType.UINT32, -1));
         assertThrows(IllegalArgumentException.class, () -> new IntValue(MetadataType.FLOAT32, 1));
-        assertThrows(IllegalArgumentException.class, () -> new IntArray(MetadataType.INT16, new int[0]));
+        assertThrows(IllegalArgumentException.class, () -> ArrayValue.of(MetadataType.INT16, new int[0]));
         assertEquals("UINT64(18446744073709551615)", new IntValue(MetadataType.UINT64, -1).toString());
 
         float[] f = {1f, Float.NaN};
-        Float32Array a = new Float32Array(f);
+        ArrayValue<float[]> a = ArrayValue.of(f);
         f[0] = 9f;
-        assertEquals(1f, a.get(0), "copied in");
+        assertEquals(1f, a.getFloat(0), "copied in");
         a.values()[0] = 9f;
-        assertEquals(1f, a.get(0), "copied out");
-        assertEquals(a, new Float32Array(new float[] {1f, Float.NaN}));
-        assertEquals(a.hashCode(), new Float32Array(new float[] {1f, Float.NaN}).hashCode());
-        assertNotEquals(new IntArray(MetadataType.INT32, new int[] {1}), new IntArray(MetadataType.UINT32,
+        assertEquals(1f, a.getFloat(0), "copied out");
+        assertEquals(a, ArrayValue.of(new float[] {1f, Float.NaN}));
+        assertEquals(a.hashCode(), ArrayValue.of(new float[] {1f, Float.NaN}).hashCode());
+        assertNotEquals(ArrayValue.of(MetadataType.INT32, new int[] {1}), ArrayValue.of(MetadataType.UINT32,
                 new int[] {1}));
         assertEquals(MetadataType.ARRAY, a.type());
         assertEquals("ARRAY of FLOAT32", a.typeName());
         assertEquals(2, a.size());
-        assertEquals(4294967295L, new IntArray(MetadataType.UINT32, new int[] {-1}).getLong(0));
-        assertEquals(-1L, new IntArray(MetadataType.INT32, new int[] {-1}).getLong(0));
-        assertEquals(255L, new ByteArray(MetadataType.UINT8, new byte[] {-1}).getLong(0));
-        assertThrows(NullPointerException.class, () -> new StringArray(new String[] {null}));
+        assertEquals(4294967295L, ArrayValue.of(MetadataType.UINT32, new int[] {-1}).getLong(0));
+        assertEquals(-1L, ArrayValue.of(MetadataType.INT32, new int[] {-1}).getLong(0));
+        assertEquals(255L, ArrayValue.of(MetadataType.UINT8, new byte[] {-1}).getLong(0));
+        assertThrows(NullPointerException.class, () -> ArrayValue.of(new String[] {null}));
         assertEquals("STRING('a\\u000ab')", new MetadataValue.StringValue("a\nb").toString());
     }
 }

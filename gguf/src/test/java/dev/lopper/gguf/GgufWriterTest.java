@@ -8,15 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lopper.gguf.GgufWriter.TensorEntry;
 import dev.lopper.gguf.MetadataValue.ArrayValue;
-import dev.lopper.gguf.MetadataValue.BoolArray;
-import dev.lopper.gguf.MetadataValue.ByteArray;
-import dev.lopper.gguf.MetadataValue.Float32Array;
-import dev.lopper.gguf.MetadataValue.Float64Array;
-import dev.lopper.gguf.MetadataValue.IntArray;
-import dev.lopper.gguf.MetadataValue.LongArray;
-import dev.lopper.gguf.MetadataValue.NestedArray;
-import dev.lopper.gguf.MetadataValue.ShortArray;
-import dev.lopper.gguf.MetadataValue.StringArray;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -35,11 +26,11 @@ class GgufWriterTest {
 
     /** Every scalar and array type, extremes, empty arrays and nested arrays. */
     static GgufMetadata everyType() {
-        List<ArrayValue> inner = List.of(
-                new IntArray(MetadataType.INT32, new int[] {1, 2}),
-                new StringArray(new String[] {"x", ""}),
-                new NestedArray(List.of(new BoolArray(new boolean[] {true}), new Float32Array(new float[0]))),
-                new NestedArray(List.of()));
+        List<ArrayValue<?>> inner = List.of(
+                ArrayValue.of(MetadataType.INT32, new int[] {1, 2}),
+                ArrayValue.of(new String[] {"x", ""}),
+                ArrayValue.ofArrays(List.of(ArrayValue.of(new boolean[] {true}), ArrayValue.of(new float[0]))),
+                ArrayValue.ofArrays(List.of()));
         return GgufMetadata.builder()
                 .putUint8("t.u8", 255).putInt8("t.i8", Byte.MIN_VALUE)
                 .putUint16("t.u16", 65535).putInt16("t.i16", Short.MIN_VALUE)
@@ -48,22 +39,22 @@ class GgufWriterTest {
                 .putFloat32("t.f32", -0.0f).putFloat32("t.nan", Float.NaN).putFloat64("t.f64", Math.PI)
                 .putBool("t.true", true).putBool("t.false", false)
                 .putString("t.str", "h\u00e9llo \u2603 \uD83D\uDE00").putString("t.empty", "")
-                .putArray("a.u8", new ByteArray(MetadataType.UINT8, new byte[] {0, -1}))
-                .putArray("a.i8", new ByteArray(MetadataType.INT8, new byte[] {-128, 127}))
-                .putArray("a.u16", new ShortArray(MetadataType.UINT16, new short[] {-1}))
-                .putArray("a.i16", new ShortArray(MetadataType.INT16, new short[] {-2, 3}))
+                .putArray("a.u8", ArrayValue.of(MetadataType.UINT8, new byte[] {0, -1}))
+                .putArray("a.i8", ArrayValue.of(MetadataType.INT8, new byte[] {-128, 127}))
+                .putArray("a.u16", ArrayValue.of(MetadataType.UINT16, new short[] {-1}))
+                .putArray("a.i16", ArrayValue.of(MetadataType.INT16, new short[] {-2, 3}))
                 .putUint32Array("a.u32", -1, 0)
                 .putInt32Array("a.i32", Integer.MIN_VALUE, 5)
-                .putArray("a.u64", new LongArray(MetadataType.UINT64, new long[] {-1L}))
-                .putArray("a.i64", new LongArray(MetadataType.INT64, new long[] {Long.MIN_VALUE}))
+                .putArray("a.u64", ArrayValue.of(MetadataType.UINT64, new long[] {-1L}))
+                .putArray("a.i64", ArrayValue.of(MetadataType.INT64, new long[] {Long.MIN_VALUE}))
                 .putFloat32Array("a.f32", 1.5f, Float.NEGATIVE_INFINITY)
-                .putArray("a.f64", new Float64Array(new double[] {1e300}))
-                .putArray("a.bool", new BoolArray(new boolean[] {true, false, true}))
+                .putArray("a.f64", ArrayValue.of(new double[] {1e300}))
+                .putArray("a.bool", ArrayValue.of(new boolean[] {true, false, true}))
                 .putStringArray("a.str", "a", "", "\u00fc")
-                .putArray("a.empty.f32", new Float32Array(new float[0]))
-                .putArray("a.empty.str", new StringArray(new String[0]))
-                .putArray("a.empty.u16", new ShortArray(MetadataType.UINT16, new short[0]))
-                .putArray("a.nested", new NestedArray(inner))
+                .putArray("a.empty.f32", ArrayValue.of(new float[0]))
+                .putArray("a.empty.str", ArrayValue.of(new String[0]))
+                .putArray("a.empty.u16", ArrayValue.of(MetadataType.UINT16, new short[0]))
+                .putArray("a.nested", ArrayValue.ofArrays(inner))
                 .build();
     }
 
