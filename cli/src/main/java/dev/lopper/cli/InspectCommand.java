@@ -44,7 +44,10 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (GgufFile file = GgufFile.open(model)) {
+        try (GgufFile file = GgufFile.openForMetadata(model)) {
+            if (file.missingBytes() > 0) {
+                Terminal.notice(TruncationNotice.of(file));
+            }
             Summary summary = Summary.of(file);
             PrintStream out = System.out;
             if (json) {
@@ -115,7 +118,7 @@ public final class InspectCommand implements Callable<Integer> {
             case MetadataValue.Float32Value f -> Float.toString(f.value());
             case MetadataValue.Float64Value f -> Double.toString(f.value());
             case MetadataValue.BoolValue b -> Boolean.toString(b.value());
-            case MetadataValue.ArrayValue a -> {
+            case MetadataValue.ArrayValue<?> a -> {
                 List<Object> items = elements(a);
                 int shown = fullArrays ? items.size() : Math.min(SHOWN_ELEMENTS, items.size());
                 StringBuilder sb = new StringBuilder("[");
@@ -189,45 +192,23 @@ public final class InspectCommand implements Callable<Integer> {
             case MetadataValue.Float32Value f -> f.value();
             case MetadataValue.Float64Value f -> f.value();
             case MetadataValue.BoolValue b -> b.value();
-            case MetadataValue.ArrayValue a -> elements(a);
+            case MetadataValue.ArrayValue<?> a -> elements(a);
         };
     }
 
-    private static List<Object> elements(MetadataValue.ArrayValue a) {
+    private static List<Object> elements(MetadataValue.ArrayValue<?> a) {
         List<Object> out = new ArrayList<>(a.size());
-        switch (a) {
-            case MetadataValue.IntegerArray ints -> {
-                for (int i = 0; i < ints.size(); i++) {
-                    long raw = ints.getLong(i);
-                    out.add(ints.elementType() == dev.lopper.gguf.MetadataType.UINT64 && raw < 0
-                            ? new java.math.BigInteger(Long.toUnsignedString(raw)) : raw);
-                }
-            }
-            case MetadataValue.Float32Array f -> {
-                for (int i = 0; i < f.size(); i++) {
-                    out.add(f.get(i));
-                }
-            }
-            case MetadataValue.Float64Array f -> {
-                for (int i = 0; i < f.size(); i++) {
-                    out.add(f.get(i));
-                }
-            }
-            case MetadataValue.BoolArray b -> {
-                for (int i = 0; i < b.size(); i++) {
-                    out.add(b.get(i));
-                }
-            }
-            case MetadataValue.StringArray s -> {
-                for (int i = 0; i < s.size(); i++) {
-                    out.add(s.get(i));
-                }
-            }
-            case MetadataValue.NestedArray n -> {
-                for (int i = 0; i < n.size(); i++) {
-                    out.add(elements(n.get(i)));
-                }
-            }
+        for (int i = 0; i < a.size(); i++) {
+            out.add(switch (a.elementType()) {
+                case UINT64 -> a.getLong(i) < 0 ? new java.math.BigInteger(Long.toUnsignedString(a.getLong(i)))
+                        : (Object) a.getLong(i);
+                case UINT8, INT8, UINT16, INT16, UINT32, INT32, INT64 -> a.getLong(i);
+                case FLOAT32 -> a.getFloat(i);
+                case FLOAT64 -> a.getDouble(i);
+                case BOOL -> a.getBool(i);
+                case STRING -> a.getString(i);
+                case ARRAY -> elements(a.getArray(i));
+            });
         }
         return out;
     }

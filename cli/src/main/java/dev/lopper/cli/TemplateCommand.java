@@ -53,7 +53,10 @@ public final class TemplateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ChatTemplate chosen;
-        try (GgufFile file = GgufFile.open(model.path())) {
+        try (GgufFile file = GgufFile.openForMetadata(model.path())) {
+            if (file.missingBytes() > 0) {
+                Terminal.notice(TruncationNotice.of(file));
+            }
             chosen = ChatTemplateChoice.choose(file.metadata(), Vocabulary.fromGguf(file.metadata()), template);
         }
         Conversation c = new Conversation(chosen, system);

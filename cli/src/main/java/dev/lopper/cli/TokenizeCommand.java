@@ -35,7 +35,10 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (GgufFile file = GgufFile.open(model.path())) {
+        try (GgufFile file = GgufFile.openForMetadata(model.path())) {
+            if (file.missingBytes() > 0) {
+                Terminal.notice(TruncationNotice.of(file));
+            }
             Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
             int[] ids = tokenizer.encode(prompt, !noBos, !noParseSpecial);
             PrintStream out = Terminal.out();

@@ -33,17 +33,55 @@ class ErrorHandlingTest {
 
     @Test
     void truncatedModelFile(@TempDir Path dir) throws Exception {
-        byte[] all = Files.readAllBytes(Cli.projectRoot().resolve("models/stories260K.gguf"));
-        for (int cut : new int[]{3, 100, 5000, all.length / 2, all.length - 1}) {
+        Path demo = Cli.projectRoot().resolve("models/stories260K.gguf");
+        byte[] all = Files.readAllBytes(demo);
+        long dataOffset;
+        try (dev.lopper.gguf.GgufFile f = dev.lopper.gguf.GgufFile.open(demo)) {
+            dataOffset = f.dataOffset();
+        }
+        // Cut before the tensor data: nothing can be read, every command says the file is truncated.
+        for (int cut : new int[]{3, 100, 5000}) {
             Path bad = dir.resolve("cut" + cut + ".gguf");
             Files.write(bad, Arrays.copyOf(all, cut));
-            for (String cmd : new String[]{"generate", "inspect"}) {
-                Cli.Run r = cmd.equals("inspect") ? Cli.run("inspect", bad.toString())
-                        : Cli.run("generate", "-m", bad.toString(), "-n", "1");
+            for (String cmd : new String[]{"generate", "inspect", "tokenize"}) {
+                Cli.Run r = switch (cmd) {
+                    case "inspect" -> Cli.run("inspect", bad.toString());
+                    case "tokenize" -> Cli.run("tokenize", "-m", bad.toString(), "-p", "hi");
+                    default -> Cli.run("generate", "-m", bad.toString(), "-n", "1");
+                };
                 assertOneLineError(r, 1, "cut" + cut + ".gguf");
+                assertTrue(r.errLines().getFirst().contains("truncated"), r.err());
                 assertEquals(1, r.errLines().size(), r.err());
             }
         }
+        // Cut inside the tensor data: running fails, but the metadata and vocabulary are whole.
+        for (int cut : new int[]{all.length / 2, all.length - 1}) {
+            assertTrue(cut > dataOffset);
+            Path bad = dir.resolve("cut" + cut + ".gguf");
+            Files.write(bad, Arrays.copyOf(all, cut));
+            Cli.Run gen = Cli.run("generate", "-m", bad.toString(), "-n", "1");
+            assertOneLineError(gen, 1, "cut" + cut + ".gguf");
+            assertTrue(gen.err().contains("truncated"), gen.err());
+
+            Cli.Run inspect = Cli.run("inspect", bad.toString());
+            assertEquals(0, inspect.exit(), inspect.err());
+            assertTrue(inspect.out().contains("tokenizer.ggml.model"), inspect.out());
+            String warning = inspect.errLines().getFirst();
+            assertTrue(warning.startsWith("lopper: warning: cut" + cut + ".gguf is truncated: "
+                    + (all.length - cut) + " bytes of tensor data missing"), warning);
+
+            Cli.Run tok = Cli.run("tokenize", "-m", bad.toString(), "-p", "Once upon a time", "--ids");
+            assertEquals(0, tok.exit(), tok.err());
+            assertEquals(Cli.run("tokenize", "-p", "Once upon a time", "--ids").out(), tok.out());
+            Cli.Run tpl = Cli.run("template", "-m", bad.toString(), "--user", "Hi");
+            assertEquals(0, tpl.exit(), tpl.err());
+        }
+    }
+
+    @Test
+    void directoryAsModel(@TempDir Path dir) throws Exception {
+        assertOneLineError(Cli.run("generate", "-m", dir.toString(), "-n", "1"), 1, dir + " is a directory");
+        assertOneLineError(Cli.run("inspect", dir.toString()), 1, dir + " is a directory");
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -46,13 +47,32 @@ public final class GgufFile implements AutoCloseable {
      * @throws IOException         if the file cannot be opened or mapped
      */
     public static GgufFile open(Path path) throws IOException {
+        return open(path, false);
+    }
+
+    /**
+     * Maps and parses a GGUF file for its metadata and tensor infos. Unlike {@link #open}, a file cut off inside its
+     * tensor data opens: {@link #missingBytes()} says how many bytes are missing, and {@link #data} refuses the
+     * tensors not wholly in the file. Everything before the data is checked as strictly as by {@link #open}.
+     *
+     * @throws GgufFormatException if the header, metadata or tensor infos are malformed
+     * @throws IOException         if the file cannot be opened or mapped
+     */
+    public static GgufFile openForMetadata(Path path) throws IOException {
+        return open(path, true);
+    }
+
+    private static GgufFile open(Path path, boolean allowTruncatedData) throws IOException {
         Objects.requireNonNull(path, "path");
+        if (Files.isDirectory(path)) {
+            throw new IOException(path + " is a directory, not a GGUF file");
+        }
         Path name = path.getFileName();
         String display = name != null ? name.toString() : path.toString();
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new GgufFile(path, arena, seg, GgufReader.parse(seg, display));
+            return new GgufFile(path, arena, seg, GgufReader.parse(seg, display, allowTruncatedData));
         } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -87,6 +107,14 @@ public final class GgufFile implements AutoCloseable {
         return segment.byteSize();
     }
 
+    /**
+     * Bytes of tensor data missing at the end of a truncated file opened with {@link #openForMetadata}; 0 for a
+     * complete file.
+     */
+    public long missingBytes() {
+        return parsed.missingBytes();
+    }
+
     /** The metadata, in file order. */
     public GgufMetadata metadata() {
         return parsed.metadata();
@@ -107,10 +135,17 @@ public final class GgufFile implements AutoCloseable {
      * {@code dataOffset() + t.offset()}, valid until {@link #close()}.
      *
      * @throws IllegalArgumentException if {@code t} is not one of {@link #tensors()}
+     * @throws IllegalStateException    if the file is truncated before the end of the tensor's data
      */
     public MemorySegment data(TensorInfo t) {
         if (!t.equals(byName.get(t.name()))) {
             throw new IllegalArgumentException(t + " is not a tensor of " + path);
+        }
+        long start = dataOffset() + t.offset();
+        if (start + t.byteSize() > fileSize()) {
+            throw new IllegalStateException(path.getFileName() + ": tensor " + GgufFormatException.quote(t.name())
+                    + ": data [" + start + ".." + (start + t.byteSize()) + ") past end of file (size " + fileSize()
+                    + "): truncated");
         }
         return segment.asSlice(dataOffset() + t.offset(), t.byteSize());
     }

@@ -38,45 +38,82 @@ final class GgufReader {
     /** Minimum bytes of one tensor info: name length, dim count, one dim, type, offset. */
     private static final long MIN_TENSOR_INFO_BYTES = 8 + 4 + 8 + 4 + 8;
 
-    /** What a parse yields; the caller owns the segment. */
-    record Parsed(int version, long alignment, long dataOffset, GgufMetadata metadata, List<TensorInfo> tensors) {
+    /**
+     * What a parse yields; the caller owns the segment.
+     *
+     * @param missingBytes bytes of tensor data past the end of the file (0 for a complete file); only a parse that
+     *                     allows truncated data returns more than 0
+     */
+    record Parsed(int version, long alignment, long dataOffset, GgufMetadata metadata, List<TensorInfo> tensors,
+                  long missingBytes) {
+    }
+
+    /** What the header declares. */
+    private record Header(int version, long tensorCount, long kvCount) {
+    }
+
+    /** Where each tensor info's data offset field is, for messages about its data. */
+    private record TensorInfos(List<TensorInfo> tensors, long[] offsetFieldAt) {
     }
 
     private final MemorySegment seg;
     private final long size;
     private final String file;
+    private final boolean allowTruncatedData;
     private long pos;
+    private long alignment = DEFAULT_ALIGNMENT;
     /** Rough heap bytes the parsed structures may take; bounded so a hostile file cannot exhaust the heap. */
     private long heapBudget;
 
-    private GgufReader(MemorySegment seg, String file) {
+    private GgufReader(MemorySegment seg, String file, boolean allowTruncatedData) {
         this.seg = seg;
         this.size = seg.byteSize();
         this.file = file;
+        this.allowTruncatedData = allowTruncatedData;
         this.heapBudget = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 2);
     }
 
     /**
-     * Parses the GGUF structure of {@code seg}, the whole file.
+     * Parses the GGUF structure of {@code seg}, the whole file; tensor data past the end of the file is an error.
      *
      * @param file the name used in error messages
      */
     static Parsed parse(MemorySegment seg, String file) throws GgufFormatException {
-        GgufReader r = new GgufReader(seg, file);
+        return parse(seg, file, false);
+    }
+
+    /**
+     * Parses the GGUF structure of {@code seg}. With {@code allowTruncatedData}, a file cut off inside its tensor
+     * data parses (its header, metadata and tensor infos are whole) and {@link Parsed#missingBytes()} says how
+     * much is missing; everything else is checked as strictly as without.
+     */
+    static Parsed parse(MemorySegment seg, String file, boolean allowTruncatedData) throws GgufFormatException {
+        GgufReader r = new GgufReader(seg, file, allowTruncatedData);
         try {
             return r.parse();
         } catch (GgufFormatException e) {
             throw e;
         } catch (RuntimeException e) {
-            // Defensive: every check above should make this unreachable.
+            // Defensive: every check should make this unreachable.
             throw new GgufFormatException(file, "unexpected " + e, r.pos);
         }
     }
 
     private Parsed parse() throws GgufFormatException {
-        // Header.
+        Header header = header();
+        GgufMetadata metadata = metadata(header.kvCount());
+        TensorInfos infos = tensorInfos(header.tensorCount());
+        // Data section: starts at the next multiple of the alignment. A file without tensors may end before it.
+        long dataOffset = (pos + alignment - 1) / alignment * alignment;
+        long dataEnd = checkDataRanges(infos, dataOffset);
+        long missing = Math.max(0, dataEnd - size);
+        return new Parsed(header.version(), alignment, dataOffset, metadata, List.copyOf(infos.tensors()), missing);
+    }
+
+    /** Magic, version, tensor count and metadata count. */
+    private Header header() throws GgufFormatException {
         if (size < 4) {
-            throw error("file too short for the GGUF magic (size " + size + ")", 0);
+            throw error("file too short for the GGUF magic (size " + size + "): truncated or empty", 0);
         }
         int magic = seg.get(U32, 0);
         if (magic != 0x46554747) { // "GGUF" read little-endian
@@ -101,12 +138,14 @@ final class GgufReader {
         long kvCount = count("metadata key/value count", MIN_KV_BYTES);
         if (tensorCount * MIN_TENSOR_INFO_BYTES + kvCount * MIN_KV_BYTES > remaining()) {
             throw error(tensorCount + " tensors and " + kvCount + " metadata keys cannot fit in the remaining "
-                    + remaining() + " bytes", 8);
+                    + remaining() + " bytes: truncated or a bad count", 8);
         }
+        return new Header((int) version, tensorCount, kvCount);
+    }
 
-        // Metadata.
+    /** The metadata key/value pairs; sets {@link #alignment} from {@code general.alignment}. */
+    private GgufMetadata metadata(long kvCount) throws GgufFormatException {
         LinkedHashMap<String, MetadataValue> kvs = new LinkedHashMap<>();
-        long alignment = DEFAULT_ALIGNMENT;
         for (long i = 0; i < kvCount; i++) {
             long keyAt = pos;
             final long index = i;
@@ -122,12 +161,14 @@ final class GgufReader {
             }
             kvs.put(key, value);
         }
-        GgufMetadata metadata = new GgufMetadata(kvs);
+        return new GgufMetadata(kvs);
+    }
 
-        // Tensor infos.
+    /** The tensor infos, each checked on its own: name, shape, type, offset. */
+    private TensorInfos tensorInfos(long tensorCount) throws GgufFormatException {
         // Grown as read, not sized by the (checked but unproven) count.
         List<TensorInfo> tensors = new ArrayList<>();
-        List<Long> offsetFieldAt = new ArrayList<>();
+        long[] offsetFieldAt = new long[(int) tensorCount];
         Map<String, TensorInfo> byName = new HashMap<>();
         for (int i = 0; i < tensorCount; i++) {
             long infoAt = pos;
@@ -136,71 +177,108 @@ final class GgufReader {
             charge(160 + 2L * name.length(), "tensor " + quote(name));
             String what = "tensor " + quote(name);
             long dimsAt = pos;
-            long nDims = u32(what + " dimension count");
-            if (nDims < 1 || nDims > MAX_DIMS) {
-                throw error(what + ": " + nDims + " dimensions, expected 1 to " + MAX_DIMS, dimsAt);
-            }
-            long[] shape = new long[(int) nDims];
-            long elements = 1;
-            for (int d = 0; d < nDims; d++) {
-                long neAt = pos;
-                long ne = u64(what + " ne" + d);
-                if (ne <= 0) {
-                    throw error(what + ": ne" + d + " = " + Long.toUnsignedString(ne) + " is not a positive size",
-                            neAt);
-                }
-                shape[d] = ne;
-                elements = Math.multiplyHigh(elements, ne) != 0 ? -1 : elements * ne;
-                if (elements < 0) {
-                    throw error(what + ": element count of shape " + Arrays.toString(Arrays.copyOf(shape, d + 1))
-                            + " overflows", neAt);
-                }
-            }
-            long typeAt = pos;
-            long typeId = u32(what + " type");
-            GgmlType type = GgmlType.fromId(typeId).orElse(null);
-            if (type == null) {
-                String removed = GgmlType.removedName(typeId).orElse(null);
-                throw error(what + ": type " + typeId
-                        + (removed != null ? " (" + removed + ", removed from ggml)" : " is unknown"), typeAt);
-            }
+            long[] shape = shape(what);
+            GgmlType type = tensorType(what);
             if (shape[0] % type.blockSize() != 0) {
                 throw error(what + ": ne0 = " + shape[0] + " is not a multiple of the " + type + " block size "
                         + type.blockSize(), dimsAt + 4);
             }
-            long blocks = elements / type.blockSize();
-            if (blocks > Long.MAX_VALUE / type.typeSize()) {
-                throw error(what + ": byte size of " + elements + " " + type + " elements overflows", typeAt);
+            long elements = 1;
+            for (long ne : shape) {
+                elements *= ne; // cannot overflow: checked by shape()
             }
-            long offsetAt = pos;
-            long offset = u64(what + " data offset");
-            if (offset < 0 || offset > size) {
-                throw error(what + ": data offset " + Long.toUnsignedString(offset) + " is past end of file (size "
-                        + size + ")", offsetAt);
+            if (elements / type.blockSize() > Long.MAX_VALUE / type.typeSize()) {
+                throw error(what + ": byte size of " + elements + " " + type + " elements overflows", pos - 4);
             }
-            if (offset % alignment != 0) {
-                throw error(what + ": data offset " + offset + " is not a multiple of the alignment " + alignment,
-                        offsetAt);
-            }
+            offsetFieldAt[i] = pos;
+            long offset = dataOffset(what);
             TensorInfo t = new TensorInfo(name, type, shape, offset);
             if (byName.putIfAbsent(name, t) != null) {
                 throw error("duplicate tensor name " + quote(name), infoAt);
             }
-            offsetFieldAt.add(offsetAt);
             tensors.add(t);
         }
+        return new TensorInfos(tensors, offsetFieldAt);
+    }
 
-        // Data section: starts at the next multiple of the alignment. A file without tensors may end before it.
-        long dataOffset = (pos + alignment - 1) / alignment * alignment;
+    /** A dimension count and that many positive dimensions whose product fits a {@code long}. */
+    private long[] shape(String what) throws GgufFormatException {
+        long dimsAt = pos;
+        long nDims = u32(what + " dimension count");
+        if (nDims < 1 || nDims > MAX_DIMS) {
+            throw error(what + ": " + nDims + " dimensions, expected 1 to " + MAX_DIMS, dimsAt);
+        }
+        long[] shape = new long[(int) nDims];
+        long elements = 1;
+        for (int d = 0; d < nDims; d++) {
+            long neAt = pos;
+            long ne = u64(what + " ne" + d);
+            if (ne <= 0) {
+                throw error(what + ": ne" + d + " = " + Long.toUnsignedString(ne) + " is not a positive size", neAt);
+            }
+            shape[d] = ne;
+            elements = Math.multiplyHigh(elements, ne) != 0 ? -1 : elements * ne;
+            if (elements < 0) {
+                throw error(what + ": element count of shape " + Arrays.toString(Arrays.copyOf(shape, d + 1))
+                        + " overflows", neAt);
+            }
+        }
+        return shape;
+    }
+
+    private GgmlType tensorType(String what) throws GgufFormatException {
+        long typeAt = pos;
+        long typeId = u32(what + " type");
+        GgmlType type = GgmlType.fromId(typeId).orElse(null);
+        if (type == null) {
+            String removed = GgmlType.removedName(typeId).orElse(null);
+            throw error(what + ": type " + typeId
+                    + (removed != null ? " (" + removed + ", removed from ggml)" : " is unknown"), typeAt);
+        }
+        return type;
+    }
+
+    /**
+     * A tensor's data offset, relative to the data section: aligned, and below 2^63. Whether the data lies in the
+     * file is checked once the data section's start is known.
+     */
+    private long dataOffset(String what) throws GgufFormatException {
+        long offsetAt = pos;
+        long offset = u64(what + " data offset");
+        if (offset < 0) {
+            throw error(what + ": data offset " + Long.toUnsignedString(offset) + " is past end of file (size "
+                    + size + ")", offsetAt);
+        }
+        if (offset % alignment != 0) {
+            throw error(what + ": data offset " + offset + " is not a multiple of the alignment " + alignment,
+                    offsetAt);
+        }
+        return offset;
+    }
+
+    /**
+     * Checks that the tensors' data lie in the file (unless truncated data is allowed) and do not overlap.
+     *
+     * @return the end of the last tensor's data, which may lie past the end of a truncated file
+     */
+    private long checkDataRanges(TensorInfos infos, long dataOffset) throws GgufFormatException {
+        List<TensorInfo> tensors = infos.tensors();
         long[][] ranges = new long[tensors.size()][];
+        long dataEnd = dataOffset;
         for (int i = 0; i < tensors.size(); i++) {
             TensorInfo t = tensors.get(i);
             long start = dataOffset + t.offset();
-            long end = start + t.byteSize();
-            if (start > size || t.byteSize() > size - start) {
-                throw error("tensor " + quote(t.name()) + ": data [" + start + ".." + end
-                        + ") past end of file (size " + size + ")", offsetFieldAt.get(i));
+            long bytes = t.byteSize();
+            if (start < 0 || bytes > Long.MAX_VALUE - start) {
+                throw error("tensor " + quote(t.name()) + ": data offset " + t.offset() + " + " + bytes
+                        + " bytes overflows", infos.offsetFieldAt()[i]);
             }
+            long end = start + bytes;
+            if (end > size && !allowTruncatedData) {
+                throw error("tensor " + quote(t.name()) + ": data [" + start + ".." + end + ") past end of file (size "
+                        + size + "): truncated, " + (end - size) + " bytes missing", infos.offsetFieldAt()[i]);
+            }
+            dataEnd = Math.max(dataEnd, end);
             ranges[i] = new long[] {start, end, i};
         }
         Arrays.sort(ranges, Comparator.comparingLong(r -> r[0]));
@@ -210,10 +288,10 @@ final class GgufReader {
                 TensorInfo b = tensors.get((int) ranges[i][2]);
                 throw error("tensor " + quote(b.name()) + ": data [" + ranges[i][0] + ".." + ranges[i][1]
                         + ") overlaps tensor " + quote(a.name()) + " [" + ranges[i - 1][0] + ".." + ranges[i - 1][1]
-                        + ")", offsetFieldAt.get((int) ranges[i][2]));
+                        + ")", infos.offsetFieldAt()[(int) ranges[i][2]]);
             }
         }
-        return new Parsed((int) version, alignment, dataOffset, metadata, List.copyOf(tensors));
+        return dataEnd;
     }
 
     private long alignment(MetadataValue value, long at) throws GgufFormatException {
@@ -233,7 +311,7 @@ final class GgufReader {
         long n = u64(what);
         if (n < 0 || n > remaining() / minBytes) {
             throw error(what + " " + Long.toUnsignedString(n) + " cannot fit in the remaining " + remaining()
-                    + " bytes", at);
+                    + " bytes: truncated or a bad count", at);
         }
         if (n > MAX_ELEMENTS) {
             throw error(what + " " + n + " is too large", at);
@@ -269,7 +347,7 @@ final class GgufReader {
         };
     }
 
-    private ArrayValue array(Ctx ctx, int depth) throws GgufFormatException {
+    private ArrayValue<?> array(Ctx ctx, int depth) throws GgufFormatException {
         long startAt = pos;
         if (depth > MAX_ARRAY_DEPTH) {
             throw error(ctx.get() + ": arrays nested deeper than " + MAX_ARRAY_DEPTH, startAt);
@@ -284,7 +362,8 @@ final class GgufReader {
         };
         if (n < 0 || n > remaining() / minBytes) {
             throw error(ctx.get() + ": array of " + Long.toUnsignedString(n) + " " + et
-                    + " elements past end of file (size " + size + ", " + remaining() + " bytes left)", countAt);
+                    + " elements past end of file (size " + size + ", " + remaining() + " bytes left): truncated or a bad length",
+                    countAt);
         }
         if (n > MAX_ELEMENTS) {
             throw error(ctx.get() + ": array of " + n + " " + et + " elements is too large", countAt);
@@ -299,32 +378,32 @@ final class GgufReader {
             case UINT8, INT8 -> {
                 byte[] a = new byte[len];
                 MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, need(n, ctx), a, 0, len);
-                yield new MetadataValue.ByteArray(et, a);
+                yield ArrayValue.of(et, a);
             }
             case UINT16, INT16 -> {
                 short[] a = new short[len];
                 MemorySegment.copy(seg, U16, need(n * 2, ctx), a, 0, len);
-                yield new MetadataValue.ShortArray(et, a);
+                yield ArrayValue.of(et, a);
             }
             case UINT32, INT32 -> {
                 int[] a = new int[len];
                 MemorySegment.copy(seg, U32, need(n * 4, ctx), a, 0, len);
-                yield new MetadataValue.IntArray(et, a);
+                yield ArrayValue.of(et, a);
             }
             case UINT64, INT64 -> {
                 long[] a = new long[len];
                 MemorySegment.copy(seg, U64, need(n * 8, ctx), a, 0, len);
-                yield new MetadataValue.LongArray(et, a);
+                yield ArrayValue.of(et, a);
             }
             case FLOAT32 -> {
                 float[] a = new float[len];
                 MemorySegment.copy(seg, F32, need(n * 4, ctx), a, 0, len);
-                yield new MetadataValue.Float32Array(a);
+                yield ArrayValue.of(a);
             }
             case FLOAT64 -> {
                 double[] a = new double[len];
                 MemorySegment.copy(seg, F64, need(n * 8, ctx), a, 0, len);
-                yield new MetadataValue.Float64Array(a);
+                yield ArrayValue.of(a);
             }
             case BOOL -> {
                 boolean[] a = new boolean[len];
@@ -333,7 +412,7 @@ final class GgufReader {
                     final int index = i;
                     a[i] = bool(at + i, () -> ctx.get() + " element " + index);
                 }
-                yield new MetadataValue.BoolArray(a);
+                yield ArrayValue.of(a);
             }
             case STRING -> {
                 String[] a = new String[len];
@@ -341,15 +420,15 @@ final class GgufReader {
                     final int index = i;
                     a[i] = string(() -> ctx.get() + " element " + index);
                 }
-                yield new MetadataValue.StringArray(a);
+                yield ArrayValue.of(a);
             }
             case ARRAY -> {
-                List<ArrayValue> a = new ArrayList<>(len);
+                List<ArrayValue<?>> a = new ArrayList<>(len);
                 for (int i = 0; i < len; i++) {
                     final int index = i;
                     a.add(array(() -> ctx.get() + " element " + index, depth + 1));
                 }
-                yield new MetadataValue.NestedArray(a);
+                yield ArrayValue.ofArrays(a);
             }
         };
     }
@@ -368,7 +447,7 @@ final class GgufReader {
         long n = u64(ctx.get() + " string length");
         if (n < 0 || n > remaining()) {
             throw error(ctx.get() + ": string of " + Long.toUnsignedString(n) + " bytes past end of file (size "
-                    + size + ", " + remaining() + " bytes left)", at);
+                    + size + ", " + remaining() + " bytes left): truncated or a bad length", at);
         }
         if (n > MAX_ELEMENTS) {
             throw error(ctx.get() + ": string of " + n + " bytes is too large", at);
@@ -394,7 +473,7 @@ final class GgufReader {
     private long need(long n, Ctx ctx) throws GgufFormatException {
         if (n > remaining()) {
             throw error(ctx.get() + ": needs " + n + " bytes, only " + remaining() + " left before end of file (size "
-                    + size + ")", pos);
+                    + size + "): truncated", pos);
         }
         long at = pos;
         pos += n;

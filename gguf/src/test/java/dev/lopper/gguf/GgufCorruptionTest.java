@@ -112,11 +112,44 @@ class GgufCorruptionTest {
             int n = 2048 + rnd.nextInt((int) dataEnd - 2048);
             rejected(Arrays.copyOf(stories, n));
         }
-        rejected(Arrays.copyOf(stories, (int) dataEnd - 1), "blk.4.ffn_up.weight", "past end of file");
+        rejected(Arrays.copyOf(stories, (int) dataEnd - 1), "blk.4.ffn_up.weight", "past end of file",
+                "truncated, 1 bytes missing");
         // The padding after the last tensor is not needed.
         try (GgufFile f = GgufFile.open(Files.write(tmp.resolve("t.gguf"), Arrays.copyOf(stories, (int) dataEnd)))) {
             assertEquals(48, f.tensors().size());
         }
+    }
+
+    @Test
+    void truncatedInsideTensorDataStillOpensForMetadata() throws Exception {
+        int cut = (int) dataEnd - 5000;
+        Path p = Files.write(tmp.resolve("cut.gguf"), Arrays.copyOf(stories, cut));
+        try (GgufFile f = GgufFile.openForMetadata(p)) {
+            assertEquals(dataEnd - cut, f.missingBytes());
+            assertEquals(48, f.tensors().size());
+            assertEquals(512, f.metadata().getStringArray("tokenizer.ggml.tokens").length);
+            TensorInfo first = f.tensors().getFirst();
+            assertEquals(first.byteSize(), f.data(first).byteSize(), "a tensor wholly in the file is readable");
+            TensorInfo last = f.tensor("blk.4.ffn_up.weight").orElseThrow();
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> f.data(last));
+            assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        }
+        try (GgufFile f = GgufFile.openForMetadata(TestData.resource(TestData.STORIES))) {
+            assertEquals(0, f.missingBytes());
+        }
+        // A cut inside the tensor infos is still an error, with the word the user needs.
+        Path early = Files.write(tmp.resolve("early.gguf"), Arrays.copyOf(stories, (int) layout.tensorInfosAt + 10));
+        GgufFormatException e = org.junit.jupiter.api.Assertions.assertThrows(GgufFormatException.class,
+                () -> GgufFile.openForMetadata(early));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void directoryIsNamedAsADirectory() {
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> GgufFile.open(tmp));
+        assertTrue(e.getMessage().contains(tmp + " is a directory"), e.getMessage());
     }
 
     @Test
