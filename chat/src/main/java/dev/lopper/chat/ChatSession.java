@@ -6,7 +6,6 @@ import dev.lopper.engine.generate.Generator;
 import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.sampling.Sampler;
 import dev.lopper.engine.tokenizer.Tokenizer;
-import dev.lopper.engine.tokenizer.Vocabulary;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,7 +71,6 @@ public final class ChatSession implements AutoCloseable {
     private final Session session;
     private final Tokenizer tokenizer;
     private final Generator generator;
-    private final String bosText;
     private Conversation conversation;
     private Consumer<String> notices = s -> { };
     private int answerLimit = -1;
@@ -82,8 +80,6 @@ public final class ChatSession implements AutoCloseable {
         this.session = Objects.requireNonNull(session, "session");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.generator = new Generator(session, tokenizer, sampler);
-        Vocabulary v = tokenizer.vocabulary();
-        this.bosText = v.bos() == Vocabulary.NONE ? "" : v.piece(v.bos());
     }
 
     /**
@@ -163,8 +159,7 @@ public final class ChatSession implements AutoCloseable {
 
     /** Tokenizes rendered chat text: special tokens parsed, BOS added unless the text already starts with it. */
     public int[] tokenize(String rendered) {
-        boolean bos = ChatTemplates.shouldAddBos(rendered, bosText, tokenizer.vocabulary().addBos());
-        return tokenizer.encode(rendered, bos, true);
+        return ChatTemplates.encodePrompt(tokenizer, rendered);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.lopper.chat;
 
+import dev.lopper.engine.tokenizer.Tokenizer;
 import dev.lopper.engine.tokenizer.Vocabulary;
 import dev.lopper.gguf.GgufMetadata;
 
@@ -46,6 +47,16 @@ public final class ChatTemplates {
                 Optional.ofNullable(override),
                 tokenText(vocab, vocab.bos(), LLAMA_BOS),
                 tokenText(vocab, vocab.eos(), LLAMA_EOS));
+    }
+
+    /**
+     * Token ids of rendered chat text: special tokens parsed, BOS added per {@link #shouldAddBos} (unless the text
+     * already starts with it).
+     */
+    public static int[] encodePrompt(Tokenizer tokenizer, String rendered) {
+        Vocabulary v = tokenizer.vocabulary();
+        String bosText = v.bos() == Vocabulary.NONE ? "" : v.piece(v.bos());
+        return tokenizer.encode(rendered, shouldAddBos(rendered, bosText, v.addBos()), true);
     }
 
     private static String tokenText(Vocabulary vocab, int id, String dflt) {

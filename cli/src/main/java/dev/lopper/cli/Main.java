@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 SynthCommand.class,
                 BenchCommand.class,
                 TemplateCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

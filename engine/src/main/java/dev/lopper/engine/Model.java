@@ -1,6 +1,7 @@
 package dev.lopper.engine;
 
 import dev.lopper.engine.generate.Session;
+import dev.lopper.engine.generate.SessionBatcher;
 import dev.lopper.engine.inference.KvCache;
 import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.engine.model.ModelConfig;
@@ -15,7 +16,8 @@ import java.nio.file.Path;
  * from it share the weights (mapped once, never copied) and the pool, and each has its own KV cache. Closing the
  * model stops the pool and unmaps the file; sessions must not be used afterwards.
  *
- * <p>A model runs one forward pass at a time: use its sessions from one thread, or one at a time.
+ * <p>A model runs one forward pass at a time: use its sessions from one thread, or one at a time. To run many
+ * sessions at once, make them from a {@link #newBatcher batcher}, which merges their steps into shared passes.
  */
 public final class Model implements AutoCloseable {
     private final Path path;
@@ -84,6 +86,19 @@ public final class Model implements AutoCloseable {
                     + llama.config().contextLength());
         }
         return new Session(llama, contextLength, pool);
+    }
+
+    /**
+     * A batcher whose sessions ({@link SessionBatcher#newSession()}, each with a KV cache of {@code contextLength}
+     * tokens) may be used from many threads at once: their steps run together, one forward pass for all of them.
+     * Close it before the model; don't use the model's own sessions while it runs.
+     */
+    public SessionBatcher newBatcher(int contextLength) {
+        if (contextLength < 1 || contextLength > llama.config().contextLength()) {
+            throw new IllegalArgumentException("context of " + contextLength + " tokens per session; 1.."
+                    + llama.config().contextLength() + " allowed");
+        }
+        return new SessionBatcher(llama, contextLength, pool);
     }
 
     /** The bound weights and configuration, for engine-level tools such as the benchmark runner. */

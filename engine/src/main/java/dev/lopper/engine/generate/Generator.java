@@ -64,7 +64,10 @@ public final class Generator {
         recent.addAll(prompt, Math.max(0, prompt.length - recent.capacity()), prompt.length);
 
         long t0 = System.nanoTime();
-        float[] logits = session.append(prompt);
+        float[] logits = session.append(prompt, null, cancelled);
+        if (logits == null) { // cancelled between prompt batches
+            return new Result(prompt.length, new int[0], System.nanoTime() - t0, 0, StopReason.CANCELLED);
+        }
         int next = sampler.sample(logits, recent);
         long t1 = System.nanoTime();
 

@@ -5,24 +5,45 @@ import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.quant.ThreadPool;
 
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 /**
  * The tokens a model has seen and their KV cache. Appending runs only the new tokens; {@link #truncate} forgets a
- * tail so that a conversation can reuse its common prefix.
+ * tail so that a conversation can reuse its common prefix. A session runs its steps on a forward pass of its own,
+ * or as rows of the shared steps of a {@link SessionBatcher}.
  */
 public final class Session {
-    private final Forward forward;
+
+    /** What runs a session's steps: {@link Forward#forward(int[], int, int, int, float[])} or a batcher. */
+    interface Stepper {
+        float[] run(int[] tokens, int from, int n, int pos, float[] allLogits);
+    }
+
+    private final Stepper stepper;
     private final int[] tokens;
     private final int vocab;
+    private final int[] single = new int[1];
     private int length;
 
     public Session(LlamaModel model, int contextLength, ThreadPool pool) {
+        this(direct(new Forward(model, checked(contextLength), pool)), contextLength, model.config().vocabSize());
+    }
+
+    Session(Stepper stepper, int contextLength, int vocab) {
+        this.stepper = stepper;
+        this.vocab = vocab;
+        this.tokens = new int[checked(contextLength)];
+    }
+
+    private static int checked(int contextLength) {
         if (contextLength < 1) {
             throw new IllegalArgumentException("context size must be at least 1, got " + contextLength);
         }
-        this.forward = new Forward(model, contextLength, pool);
-        this.vocab = model.config().vocabSize();
-        this.tokens = new int[contextLength];
+        return contextLength;
+    }
+
+    private static Stepper direct(Forward forward) {
+        return forward::forward;
     }
 
     public int length() {
@@ -40,7 +61,7 @@ public final class Session {
 
     /** Runs {@code ids} after what was seen and returns the logits after the last one (a reused buffer). */
     public float[] append(int[] ids) {
-        return append(ids, null);
+        return append(ids, null, () -> false);
     }
 
     /**
@@ -48,6 +69,14 @@ public final class Session {
      * when {@code allLogits} is not null, fills it with the logits after every one ({@code ids.length × vocab}).
      */
     public float[] append(int[] ids, float[] allLogits) {
+        return append(ids, allLogits, () -> false);
+    }
+
+    /**
+     * {@link #append(int[], float[])} that stops between batches of {@link Forward#MAX_BATCH} tokens once
+     * {@code cancelled} says so, and then returns null (the tokens run so far stay in the session).
+     */
+    public float[] append(int[] ids, float[] allLogits, BooleanSupplier cancelled) {
         if (ids.length == 0) {
             throw new IllegalArgumentException("nothing to append");
         }
@@ -57,8 +86,11 @@ public final class Session {
         float[] logits = null;
         float[] batchLogits = allLogits == null ? null : new float[Forward.MAX_BATCH * vocab];
         for (int from = 0; from < ids.length; from += Forward.MAX_BATCH) {
+            if (from > 0 && cancelled.getAsBoolean()) {
+                return null;
+            }
             int n = Math.min(Forward.MAX_BATCH, ids.length - from);
-            logits = forward.forward(ids, from, n, length, batchLogits);
+            logits = stepper.run(ids, from, n, length, batchLogits);
             if (allLogits != null) {
                 System.arraycopy(batchLogits, 0, allLogits, from * vocab, n * vocab);
             }
@@ -73,7 +105,8 @@ public final class Session {
         if (length + 1 > tokens.length) {
             throw new ContextFullException(length + 1, tokens.length);
         }
-        float[] logits = forward.forward(id, length);
+        single[0] = id;
+        float[] logits = stepper.run(single, 0, 1, length, null);
         tokens[length++] = id;
         return logits;
     }

@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * Causal grouped-query attention for a batch of {@code n} consecutive query positions {@code pos0 ..}: the query
- * at position {@code p} sees the cached positions {@code [0, p]}; query head {@code h} reads kv head
+ * Causal grouped-query attention for the rows of a {@link TokenBatch}: the query of a row at position {@code p}
+ * sees the positions {@code [0, p]} of its own sequence's cache (so consecutive rows of one sequence are causal
+ * among themselves, and rows of other sequences are never seen); query head {@code h} reads kv head
  * {@code h / groupSize}; {@code out_h = Σ_t softmax_t(q_h·k_t / √d) · v_t}. (token, head) pairs run in parallel,
  * each worker with its own row of score scratch.
  */
@@ -23,37 +24,40 @@ final class Attention {
 
     // Operands of the call in progress (set by attend, read by the workers it starts).
     private LayerConfig layer;
+    private int layerIndex;
     private float[] q;
-    private float[] keys;
-    private float[] values;
+    private TokenBatch batch;
     private float[] out;
-    private int pos0;
 
     Attention(int workers, int contextLength) {
         scores = new float[workers][contextLength];
     }
 
-    void attend(LayerConfig l, float[] q, float[] keys, float[] values, int pos0, int n, float[] out,
-                ThreadPool pool) {
+    void attend(LayerConfig l, int layerIndex, float[] q, TokenBatch batch, float[] out, ThreadPool pool) {
         this.layer = l;
+        this.layerIndex = layerIndex;
         this.q = q;
-        this.keys = keys;
-        this.values = values;
+        this.batch = batch;
         this.out = out;
-        this.pos0 = pos0;
-        int work = (pos0 + n) * (l.headDim() + l.valueDim());
+        int n = batch.size();
+        int longest = 0;
+        for (int b = 0; b < n; b++) {
+            longest = Math.max(longest, batch.position(b) + 1);
+        }
+        int work = longest * (l.headDim() + l.valueDim());
         int grain = Math.max(1, (1 << 15) / Math.max(1, work));
         pool.parallelFor(n * l.heads(), grain, task);
     }
 
-    /** Items are (token of the batch, head) pairs. */
+    /** Items are (row of the batch, head) pairs. */
     private void run(int start, int end, int worker) {
         LayerConfig l = layer;
         int heads = l.heads();
         for (int item = start; item < end; item++) {
             int b = item / heads;
-            head(l, q, b * l.queryDim(), item % heads, keys, values, pos0 + b + 1, out, b * l.attentionOutDim(),
-                    scores[worker]);
+            KvCache c = batch.cache(b);
+            head(l, q, b * l.queryDim(), item % heads, c.keys(layerIndex), c.values(layerIndex),
+                    batch.position(b) + 1, out, b * l.attentionOutDim(), scores[worker]);
         }
     }
 

@@ -17,6 +17,10 @@ import dev.lopper.quant.WeightMatrix;
  * then the final norm and the classifier. Each block uses its own head counts and ffn size. A batch of one is a
  * decode step (matrix × vector); a longer batch is prompt processing (matrix × matrix, each weight read once per
  * batch, causal attention within the batch). All buffers are allocated once here; a step allocates nothing.
+ *
+ * <p>A batch may also hold the tokens of several sequences ({@link #forward(TokenBatch, float[])}), each with its own
+ * {@link KvCache} and positions: the weights are then read once for all of them, as a server decoding many
+ * conversations needs. Such a forward pass owns no cache ({@link #shared}).
  */
 public final class Forward {
     /** Tokens processed together during prompt processing. */
@@ -25,6 +29,7 @@ public final class Forward {
     private final ModelConfig config;
     private final LlamaWeights weights;
     private final KvCache cache;
+    private final int contextLength;
     private final RopeTable rope;
     private final Attention attention;
     private final MatMul matmul;
@@ -44,6 +49,9 @@ public final class Forward {
     private final float[] up;
     private final float[] logits;
     private final int[] single = new int[1];
+    /** The rows of the step in progress; {@link #own} holds them for the single-sequence calls. */
+    private final TokenBatch own;
+    private final int[] logitRows;
     // Per block: the matrices that read one input, multiplied as a group (see MatMul#multiply(WeightMatrix[], ..)).
     private final WeightMatrix[][] qkv;
     private final WeightMatrix[][] gateUp;
@@ -51,17 +59,32 @@ public final class Forward {
     private final float[][] gateUpOut;
 
     public Forward(LlamaModel model, int contextLength, ThreadPool pool) {
+        this(model, contextLength, pool, true);
+    }
+
+    /**
+     * A forward pass without a cache of its own, for {@link #forward(TokenBatch, float[])} over sequences whose
+     * caches ({@link #newCache()}) hold up to {@code contextLength} positions each.
+     */
+    public static Forward shared(LlamaModel model, int contextLength, ThreadPool pool) {
+        return new Forward(model, contextLength, pool, false);
+    }
+
+    private Forward(LlamaModel model, int contextLength, ThreadPool pool, boolean ownCache) {
         this.config = model.config();
         this.weights = model.weights();
         this.pool = pool;
-        this.cache = new KvCache(config.layers(), contextLength);
+        this.cache = ownCache ? new KvCache(config.layers(), contextLength) : null;
+        this.contextLength = contextLength;
         this.rope = new RopeTable(contextLength, config.ropeDim(), config.ropeBase(), config.ropeScale());
         this.attention = new Attention(pool.size(), contextLength);
         int dim = config.dim();
         int widest = Math.max(Math.max(dim, config.maxFfn()), config.maxAttentionOutDim());
         this.matmul = new MatMul(pool, widest);
-        int b = Math.min(MAX_BATCH, contextLength);
+        int b = ownCache ? Math.min(MAX_BATCH, contextLength) : MAX_BATCH;
         this.in = new Activations(widest, b);
+        this.own = new TokenBatch(b);
+        this.logitRows = new int[b];
         x = new float[b * dim];
         xb = new float[b * dim];
         q = new float[b * config.maxQueryDim()];
@@ -85,7 +108,12 @@ public final class Forward {
     }
 
     public int contextLength() {
-        return cache.capacity();
+        return contextLength;
+    }
+
+    /** A cache for one sequence of {@link #forward(TokenBatch, float[])}. */
+    public KvCache newCache() {
+        return new KvCache(config.layers(), contextLength);
     }
 
     /** Runs one token at {@code pos} and returns its logits (a buffer reused by the next call). */
@@ -100,19 +128,54 @@ public final class Forward {
      * the logits after every token, {@code n × vocab}.
      */
     public float[] forward(int[] tokens, int from, int n, int pos, float[] allLogits) {
-        if (n < 1 || n > MAX_BATCH || n > x.length / config.dim()) {
-            throw new IllegalArgumentException("batch of " + n + " tokens; 1.." + x.length / config.dim() + " allowed");
+        if (cache == null) {
+            throw new IllegalStateException("a shared forward pass has no cache: use forward(TokenBatch, ..)");
         }
-        if (pos < 0 || pos + n > cache.capacity()) {
-            throw new IllegalArgumentException("positions " + pos + ".." + (pos + n - 1)
-                    + " are outside the context of " + cache.capacity());
+        if (n < 1 || n > own.capacity()) {
+            throw new IllegalArgumentException("batch of " + n + " tokens; 1.." + own.capacity() + " allowed");
         }
+        own.clear();
+        for (int b = 0; b < n; b++) {
+            own.add(cache, tokens[from + b], pos + b, allLogits != null || b == n - 1);
+        }
+        if (allLogits != null) {
+            run(own, allLogits);
+            System.arraycopy(allLogits, (n - 1) * config.vocabSize(), logits, 0, config.vocabSize());
+        } else {
+            run(own, logits);
+        }
+        return logits;
+    }
+
+    /**
+     * Runs the rows of {@code batch}, each in its own sequence's cache, and writes the logits of the rows that want
+     * them to {@code logitsOut}, one {@code vocab}-long row each, in row order.
+     */
+    public void forward(TokenBatch batch, float[] logitsOut) {
+        if (batch.size() < 1 || batch.size() > own.capacity()) {
+            throw new IllegalArgumentException("batch of " + batch.size() + " tokens; 1.." + own.capacity()
+                    + " allowed");
+        }
+        if (logitsOut.length < batch.logitRows() * config.vocabSize()) {
+            throw new IllegalArgumentException("room for " + logitsOut.length / config.vocabSize()
+                    + " logit rows, " + batch.logitRows() + " wanted");
+        }
+        run(batch, logitsOut);
+    }
+
+    private void run(TokenBatch batch, float[] logitsOut) {
+        int n = batch.size();
         int dim = config.dim();
         for (int b = 0; b < n; b++) {
-            int token = tokens[from + b];
+            int token = batch.token(b);
             if (token < 0 || token >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of "
                         + config.vocabSize());
+            }
+            int pos = batch.position(b);
+            if (pos < 0 || pos >= Math.min(contextLength, batch.cache(b).capacity())) {
+                throw new IllegalArgumentException("position " + pos + " is outside the context of "
+                        + Math.min(contextLength, batch.cache(b).capacity()));
             }
             weights.tokenEmbedding().row(token, x, b * dim);
         }
@@ -124,13 +187,14 @@ public final class Forward {
             in.set(xb, dim, n);
             matmul.multiply(qkv[i], in, qkvOut);
             for (int b = 0; b < n; b++) {
-                rope.apply(q, b * l.queryDim(), l.heads(), l.headDim(), pos + b);
-                rope.apply(k, b * l.kvDim(), l.kvHeads(), l.headDim(), pos + b);
-                System.arraycopy(k, b * l.kvDim(), cache.keys(i), cache.keyOffset(i, pos + b), l.kvDim());
-                System.arraycopy(v, b * l.kvValueDim(), cache.values(i), cache.valueOffset(i, pos + b),
-                        l.kvValueDim());
+                int pos = batch.position(b);
+                KvCache c = batch.cache(b);
+                rope.apply(q, b * l.queryDim(), l.heads(), l.headDim(), pos);
+                rope.apply(k, b * l.kvDim(), l.kvHeads(), l.headDim(), pos);
+                System.arraycopy(k, b * l.kvDim(), c.keys(i), c.keyOffset(i, pos), l.kvDim());
+                System.arraycopy(v, b * l.kvValueDim(), c.values(i), c.valueOffset(i, pos), l.kvValueDim());
             }
-            attention.attend(l, q, cache.keys(i), cache.values(i), pos, n, attnOut, pool);
+            attention.attend(l, i, q, batch, attnOut, pool);
             matmul.multiply(w.wo(), in.set(attnOut, w.wo().cols(), n), delta);
             add(x, delta, n * dim);
 
@@ -141,16 +205,20 @@ public final class Forward {
             matmul.multiply(w.wDown(), in.set(gate, w.wDown().cols(), n), delta);
             add(x, delta, n * dim);
         }
-        if (allLogits != null) {
-            RmsNorm.apply(x, weights.outputNorm(), config.rmsEps(), xb, n);
-            matmul.multiply(weights.output(), in.set(xb, dim, n), allLogits);
-            System.arraycopy(allLogits, (n - 1) * config.vocabSize(), logits, 0, config.vocabSize());
-        } else {
-            System.arraycopy(x, (n - 1) * dim, xb, 0, dim);
-            RmsNorm.apply(xb, weights.outputNorm(), config.rmsEps(), xb, 1);
-            matmul.multiply(weights.output(), in.set(xb, dim, 1), logits);
+        // The classifier runs on the rows that want logits only, gathered in order.
+        int rows = 0;
+        for (int b = 0; b < n; b++) {
+            if (batch.wantsLogits(b)) {
+                logitRows[rows++] = b;
+            }
         }
-        return logits;
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(x, logitRows[r] * dim, xb, r * dim, dim);
+        }
+        if (rows > 0) {
+            RmsNorm.apply(xb, weights.outputNorm(), config.rmsEps(), xb, rows);
+            matmul.multiply(weights.output(), in.set(xb, dim, rows), logitsOut);
+        }
     }
 
     private static void add(float[] acc, float[] d, int n) {

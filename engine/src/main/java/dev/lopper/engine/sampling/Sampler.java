@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  *
  * <ol>
  *   <li><b>repeat penalty</b>: every distinct id among the last {@code repeatLastN} recent tokens has its logit
- *       divided by {@code repeatPenalty} if positive, multiplied if not;</li>
+ *       divided by {@code repeatPenalty} if positive, multiplied if not; then lowered by
+ *       {@code count × frequencyPenalty + presencePenalty} (OpenAI's penalties);</li>
  *   <li><b>temperature 0</b>: the argmax (lowest id on ties) — nothing is drawn, the generator is not used;</li>
  *   <li><b>top-k</b>: keep the {@code topK} highest logits (a bounded heap, not a sort of the vocabulary);</li>
  *   <li><b>top-p</b>: softmax over what is left, keep the smallest highest-first prefix whose mass is
@@ -41,9 +42,9 @@ public final class Sampler {
     private final float[] weights;
     /** Temperature-scaled numerators of the tokens being drawn from. */
     private final float[] drawWeights;
-    /** Per-token mark so a token repeated in the window is penalized once. */
-    private final int[] penaltyMark;
-    private int markGeneration;
+    /** Per-token count in the penalty window, and the distinct ids counted (reset after each use). */
+    private final int[] penaltyCount;
+    private final int[] penaltyIds;
 
     private SplittableRandom random;
 
@@ -58,7 +59,8 @@ public final class Sampler {
         this.keys = new long[vocabSize];
         this.weights = new float[vocabSize];
         this.drawWeights = new float[vocabSize];
-        this.penaltyMark = new int[vocabSize];
+        this.penaltyCount = new int[vocabSize];
+        this.penaltyIds = new int[vocabSize];
         this.random = new SplittableRandom(params.seed());
     }
 
@@ -140,24 +142,27 @@ public final class Sampler {
         }
         int size = recent.size();
         float penalty = params.repeatPenalty();
+        float presence = params.presencePenalty();
+        float frequency = params.frequencyPenalty();
         int lastN = params.repeatLastN();
-        if (penalty == 1f || lastN == 0 || size == 0) {
+        if ((penalty == 1f && presence == 0f && frequency == 0f) || lastN == 0 || size == 0) {
             return logits;
         }
         System.arraycopy(logits, 0, work, 0, vocabSize);
-        if (++markGeneration == 0) {
-            Arrays.fill(penaltyMark, 0);
-            markGeneration = 1;
-        }
+        int distinct = 0;
         int from = lastN < 0 ? 0 : Math.max(0, size - lastN);
         for (int i = from; i < size; i++) {
             int id = recent.get(i);
-            if (id < 0 || id >= vocabSize || penaltyMark[id] == markGeneration) {
-                continue;
+            if (id >= 0 && id < vocabSize && penaltyCount[id]++ == 0) {
+                penaltyIds[distinct++] = id;
             }
-            penaltyMark[id] = markGeneration;
+        }
+        for (int i = 0; i < distinct; i++) {
+            int id = penaltyIds[i];
             float v = work[id];
-            work[id] = v <= 0f ? v * penalty : v / penalty;
+            v = v <= 0f ? v * penalty : v / penalty;
+            work[id] = v - penaltyCount[id] * frequency - presence;
+            penaltyCount[id] = 0;
         }
         return work;
     }

@@ -14,16 +14,23 @@ import java.util.SplittableRandom;
  *   <tr><td>minP</td><td>0.05</td><td>[0, 1]</td><td>0</td></tr>
  *   <tr><td>repeatPenalty</td><td>1.0</td><td>&gt; 0</td><td>1</td></tr>
  *   <tr><td>repeatLastN</td><td>64</td><td>&ge; -1</td><td>0; -1 = every recent token given</td></tr>
+ *   <tr><td>presencePenalty</td><td>0</td><td>[-2, 2]</td><td>0</td></tr>
+ *   <tr><td>frequencyPenalty</td><td>0</td><td>[-2, 2]</td><td>0</td></tr>
  * </table>
  *
  * <p>The seed makes sampling reproducible: the same seed, logits and recent tokens give the same tokens. llama.cpp
  * draws a random seed by default; {@link #defaults()} does the same (the chosen seed is in the record, so it can be
  * printed and replayed).
  *
+ * <p>The presence and frequency penalties are OpenAI's (llama.cpp's {@code penalty_present}/{@code penalty_freq}):
+ * a token seen {@code c > 0} times among the last {@code repeatLastN} recent tokens has its logit lowered by
+ * {@code c × frequencyPenalty + presencePenalty}, after the repeat penalty.
+ *
  * <p>Invalid values throw {@link IllegalArgumentException} naming the parameter.
  */
 public record SamplingParams(
-        float temperature, int topK, float topP, float minP, float repeatPenalty, int repeatLastN, long seed) {
+        float temperature, int topK, float topP, float minP, float repeatPenalty, int repeatLastN, long seed,
+        float presencePenalty, float frequencyPenalty) {
 
     public static final float DEFAULT_TEMPERATURE = 0.8f;
     public static final int DEFAULT_TOP_K = 40;
@@ -54,6 +61,20 @@ public record SamplingParams(
                     "repeat-last-n must be >= -1 (0 disables the penalty, -1 uses every recent token), got "
                             + repeatLastN);
         }
+        if (!(presencePenalty >= -2f && presencePenalty <= 2f)) {
+            throw new IllegalArgumentException("presence penalty must be in [-2, 2] (0 disables it), got "
+                    + presencePenalty);
+        }
+        if (!(frequencyPenalty >= -2f && frequencyPenalty <= 2f)) {
+            throw new IllegalArgumentException("frequency penalty must be in [-2, 2] (0 disables it), got "
+                    + frequencyPenalty);
+        }
+    }
+
+    /** Without presence or frequency penalty. */
+    public SamplingParams(float temperature, int topK, float topP, float minP, float repeatPenalty, int repeatLastN,
+                          long seed) {
+        this(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, 0f, 0f);
     }
 
     /** llama.cpp's defaults with a freshly drawn random seed. */
@@ -78,30 +99,47 @@ public record SamplingParams(
     }
 
     public SamplingParams withTemperature(float value) {
-        return new SamplingParams(value, topK, topP, minP, repeatPenalty, repeatLastN, seed);
+        return new SamplingParams(value, topK, topP, minP, repeatPenalty, repeatLastN, seed,
+                presencePenalty, frequencyPenalty);
     }
 
     public SamplingParams withTopK(int value) {
-        return new SamplingParams(temperature, value, topP, minP, repeatPenalty, repeatLastN, seed);
+        return new SamplingParams(temperature, value, topP, minP, repeatPenalty, repeatLastN, seed,
+                presencePenalty, frequencyPenalty);
     }
 
     public SamplingParams withTopP(float value) {
-        return new SamplingParams(temperature, topK, value, minP, repeatPenalty, repeatLastN, seed);
+        return new SamplingParams(temperature, topK, value, minP, repeatPenalty, repeatLastN, seed,
+                presencePenalty, frequencyPenalty);
     }
 
     public SamplingParams withMinP(float value) {
-        return new SamplingParams(temperature, topK, topP, value, repeatPenalty, repeatLastN, seed);
+        return new SamplingParams(temperature, topK, topP, value, repeatPenalty, repeatLastN, seed,
+                presencePenalty, frequencyPenalty);
     }
 
     public SamplingParams withRepeatPenalty(float value) {
-        return new SamplingParams(temperature, topK, topP, minP, value, repeatLastN, seed);
+        return new SamplingParams(temperature, topK, topP, minP, value, repeatLastN, seed,
+                presencePenalty, frequencyPenalty);
     }
 
     public SamplingParams withRepeatLastN(int value) {
-        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, value, seed);
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, value, seed,
+                presencePenalty, frequencyPenalty);
     }
 
     public SamplingParams withSeed(long value) {
-        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, value);
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, value,
+                presencePenalty, frequencyPenalty);
+    }
+
+    public SamplingParams withPresencePenalty(float value) {
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, value,
+                frequencyPenalty);
+    }
+
+    public SamplingParams withFrequencyPenalty(float value) {
+        return new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN, seed, presencePenalty,
+                value);
     }
 }

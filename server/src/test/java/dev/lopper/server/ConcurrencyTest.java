@@ -1,0 +1,169 @@
+package dev.lopper.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Slots decoding together, the queue's bound, and a disconnect freeing its slot. */
+class ConcurrencyTest {
+    private static final String[] PROMPTS = {"Once upon a time", "The cat", "Lily and Ben", "One day, a little bird"};
+
+    private static String request(String prompt, int maxTokens) {
+        return "{\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}],\"temperature\":0,"
+                + "\"max_tokens\":" + maxTokens + ",\"stream\":true}";
+    }
+
+    @Test
+    void fourStreamsTogetherGiveTheirTextsAloneOnTheDemoModel() throws Exception {
+        fourStreams(TestServer.demo());
+    }
+
+    @Test
+    void fourStreamsTogetherGiveTheirTextsAloneOnQ8() throws Exception {
+        fourStreams(TestServer.q8());
+    }
+
+    private static void fourStreams(Path model) throws Exception {
+        try (TestServer s = new TestServer(model, 512, ServerOptions.defaults().withParallel(4))) {
+            List<String> alone = new ArrayList<>();
+            for (String p : PROMPTS) {
+                alone.add(TestServer.streamedText(s.post("/v1/chat/completions", request(p, 24)).body()));
+            }
+            long steps0 = s.server.steps();
+            long rows0 = s.server.rows();
+            List<Future<HttpResponse<String>>> together = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+                for (String p : PROMPTS) {
+                    together.add(pool.submit(() -> s.post("/v1/chat/completions", request(p, 24))));
+                }
+                for (int i = 0; i < PROMPTS.length; i++) {
+                    HttpResponse<String> r = together.get(i).get();
+                    assertEquals(200, r.statusCode());
+                    List<String> events = TestServer.events(r.body());
+                    assertEquals("[DONE]", events.getLast(), "stream " + i + " completes");
+                    assertEquals(alone.get(i), TestServer.streamedText(r.body()), "stream " + i + " as alone");
+                }
+            }
+            double meanBatch = (s.server.rows() - rows0) / (double) (s.server.steps() - steps0);
+            assertTrue(meanBatch > 1.5, "slots share forward passes: mean batch " + meanBatch);
+        }
+    }
+
+    @Test
+    void pastTheQueueRequestsGet429WithRetryAfter() throws Exception {
+        try (TestServer s = new TestServer(TestServer.demo(), 512, ServerOptions.defaults().withParallel(1)
+                .withQueue(1))) {
+            int n = 6;
+            List<Future<HttpResponse<String>>> all = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
+                for (int i = 0; i < n; i++) {
+                    Callable<HttpResponse<String>> c = () -> s.post("/v1/completions",
+                            "{\"prompt\":\"Once upon a time\",\"max_tokens\":400,\"temperature\":0}");
+                    all.add(pool.submit(c));
+                }
+                int ok = 0;
+                int refused = 0;
+                for (Future<HttpResponse<String>> f : all) {
+                    HttpResponse<String> r = f.get();
+                    if (r.statusCode() == 429) {
+                        refused++;
+                        assertEquals("1", r.headers().firstValue("Retry-After").orElse(""));
+                        assertEquals("queue_full", TestServer.json(r.body()).path("error").path("code").asText());
+                    } else {
+                        assertEquals(200, r.statusCode(), r.body());
+                        ok++;
+                    }
+                }
+                assertTrue(refused >= 1 && ok >= 1, ok + " served, " + refused + " refused");
+            }
+        }
+    }
+
+    @Test
+    void aClientThatDisconnectsMidStreamFreesItsSlot() throws Exception {
+        try (TestServer s = new TestServer(TestServer.demo(), 512, ServerOptions.defaults().withParallel(1))) {
+            String body = "{\"prompt\":\"Once upon a time\",\"max_tokens\":400,\"temperature\":0,\"stream\":true}";
+            JsonNode full = TestServer.json(s.post("/v1/completions", body.replace("\"stream\":true",
+                    "\"stream\":false")).body());
+            int fullTokens = full.path("usage").path("completion_tokens").asInt();
+            long generated0 = s.server.generatedTokens();
+            try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+                OutputStream out = socket.getOutputStream();
+                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(bytes);
+                out.flush();
+                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null && !line.startsWith("data: ")) {
+                    // headers, then the first event
+                }
+                assertTrue(line != null, "a first event");
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (s.server.cancelled() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, s.server.cancelled(), "the generation was stopped");
+            long generated = s.server.generatedTokens() - generated0;
+            assertTrue(generated < fullTokens / 2, generated + " tokens generated after the disconnect; the whole "
+                    + "answer is " + fullTokens);
+            JsonNode health = TestServer.json(s.get("/health").body());
+            assertEquals(0, health.path("slots_processing").asInt(), health.toString());
+            assertEquals(200, s.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":2}").statusCode());
+        }
+    }
+
+    @Test
+    void stoppingLetsTheRunningStreamFinish() throws Exception {
+        TestServer s = new TestServer(TestServer.demo(), 512, ServerOptions.defaults().withParallel(1));
+        try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+            String body = "{\"prompt\":\"Once upon a time\",\"max_tokens\":300,\"temperature\":0,\"stream\":true}";
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("data: ")) {
+                // headers, then the first event
+            }
+            Thread stopper = Thread.ofVirtual().start(() -> s.server.stop(java.time.Duration.ofSeconds(5)));
+            String last = line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("data: ")) {
+                    last = line;
+                }
+            }
+            stopper.join();
+            assertEquals("data: [DONE]", last, "the running stream was drained to its end");
+            assertEquals(0, s.server.cancelled());
+        } finally {
+            s.close();
+        }
+        assertThrows(java.io.IOException.class, () -> new Socket("127.0.0.1", s.server.port()).close(),
+                "no longer listening");
+    }
+}
