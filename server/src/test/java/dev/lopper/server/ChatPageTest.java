@@ -112,6 +112,13 @@ class ChatPageTest {
         Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(), shot,
                 StandardCopyOption.REPLACE_EXISTING);
         assertTrue(Files.size(shot) > 1000);
+
+        // The conversation lives in the browser: a reload shows it again.
+        driver.navigate().refresh();
+        WebElement kept = new WebDriverWait(driver, Duration.ofSeconds(10)).until(
+                ExpectedConditions.presenceOfElementLocated(By.cssSelector(".msg.assistant")));
+        assertEquals(text, kept.getText());
+        assertEquals("You tell short stories.", driver.findElement(By.id("system")).getAttribute("value"));
     }
 
     @Test
