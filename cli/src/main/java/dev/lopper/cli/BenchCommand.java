@@ -66,6 +66,9 @@ public final class BenchCommand implements Callable<Integer> {
     boolean verbose;
 
     @Mixin
+    SkipLayersOption skipLayers;
+
+    @Mixin
     DebugOption debug;
 
     @Override
@@ -85,7 +88,8 @@ public final class BenchCommand implements Callable<Integer> {
         boolean header = false;
         for (Path path : paths) {
             // One thread for the model's own pool: the runner starts a pool per thread count it measures.
-            try (Model model = ModelLoading.load(path, Lopper.Options.defaults().withThreads(1))) {
+            try (Model model = ModelLoading.load(path, Lopper.Options.defaults().withThreads(1)
+                    .withSkipBlocks(skipLayers.blocks()))) {
                 ModelSummary s = ModelSummary.of(model.llama());
                 if (format == Format.md && !header) {
                     printHeader(out, s);

@@ -29,6 +29,9 @@ public final class ChatCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Mixin
+    SkipLayersOption skipLayers;
+
+    @Mixin
     SamplingOptions sampling;
 
     @Mixin
@@ -74,7 +77,7 @@ public final class ChatCommand implements Callable<Integer> {
                         : "no message on stdin (pipe one in, or pass --prompt TEXT)");
             }
         }
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers))) {
             ChatTemplate chosen = ChatTemplateChoice.choose(llama.metadata(), llama.tokenizer().vocabulary(),
                     template);
             ChatTemplateChoice.check(chosen, system);

@@ -21,6 +21,9 @@ public final class GenerateCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Mixin
+    SkipLayersOption skipLayers;
+
+    @Mixin
     SamplingOptions sampling;
 
     @Mixin
@@ -49,7 +52,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-n must be -1 or more, got " + maxTokens);
         }
         var params = sampling.params();
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers))) {
             Tokenizer tokenizer = llama.tokenizer();
             int[] tokens = prompt.isEmpty()
                     ? new int[]{tokenizer.bos()}

@@ -20,6 +20,9 @@ public final class LogitsCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Mixin
+    SkipLayersOption skipLayers;
+
+    @Mixin
     ThreadOptions threads;
 
     @Mixin
@@ -41,7 +44,7 @@ public final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null, skipLayers))) {
             int[] ids = input.tokens != null ? input.tokens : llama.tokenizer().encode(input.prompt, true, true);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("no tokens to run");

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 InspectCommand.class,
                 LogitsCommand.class,
+                PerplexityCommand.class,
                 TokenizeCommand.class,
                 SynthCommand.class,
                 BenchCommand.class,

@@ -20,11 +20,14 @@ final class ModelLoading {
         return model;
     }
 
-    /** Load options from {@code -t} and {@code --ctx-size} (null: the model's window, capped to fit memory). */
-    static Lopper.Options options(ThreadOptions threads, Integer ctxSize) {
+    /**
+     * Load options from {@code -t}, {@code --ctx-size} (null: the model's window, capped to fit memory) and
+     * {@code --skip-layers}.
+     */
+    static Lopper.Options options(ThreadOptions threads, Integer ctxSize, SkipLayersOption skip) {
         if (ctxSize != null && ctxSize < 1) {
             throw new IllegalArgumentException("--ctx-size must be at least 1, got " + ctxSize);
         }
-        return new Lopper.Options(threads.count(), ctxSize == null ? 0 : ctxSize);
+        return new Lopper.Options(threads.count(), ctxSize == null ? 0 : ctxSize).withSkipBlocks(skip.blocks());
     }
 }

@@ -25,6 +25,9 @@ public final class ServeCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Mixin
+    SkipLayersOption skipLayers;
+
+    @Mixin
     ThreadOptions threads;
 
     @Mixin
@@ -79,7 +82,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--drain must be 0 or more, got " + drainSeconds);
         }
         ServerOptions options = new ServerOptions(host, port, parallel, queue, key, cors, template);
-        Model loaded = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize));
+        Model loaded = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers));
         LopperServer server;
         try {
             server = LopperServer.start(loaded, options);

@@ -6,6 +6,7 @@ import dev.lopper.quant.ThreadPool;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The entry point for embedding Lopper: {@link #load} maps a GGUF model and starts its thread pool; the
@@ -31,8 +32,9 @@ public final class Lopper {
      * @param threads     threads to compute with; 0 = the number of physical cores
      * @param contextSize the default context window of {@link Model#newSession()}; 0 = the model's own, capped so
      *                    that its KV cache fits in the heap
+     * @param skipBlocks  blocks left out at run time, by the file's {@code blk.N} numbers ({@code --skip-layers})
      */
-    public record Options(int threads, int contextSize) {
+    public record Options(int threads, int contextSize, Set<Integer> skipBlocks) {
         public Options {
             if (threads < 0) {
                 throw new IllegalArgumentException("--threads must be positive, got " + threads);
@@ -40,6 +42,12 @@ public final class Lopper {
             if (contextSize < 0) {
                 throw new IllegalArgumentException("--ctx-size must be at least 1, got " + contextSize);
             }
+            skipBlocks = Set.copyOf(skipBlocks);
+        }
+
+        /** Every block runs. */
+        public Options(int threads, int contextSize) {
+            this(threads, contextSize, Set.of());
         }
 
         /** Every physical core, the model's context. */
@@ -48,11 +56,15 @@ public final class Lopper {
         }
 
         public Options withThreads(int value) {
-            return new Options(value, contextSize);
+            return new Options(value, contextSize, skipBlocks);
         }
 
         public Options withContextSize(int value) {
-            return new Options(threads, value);
+            return new Options(threads, value, skipBlocks);
+        }
+
+        public Options withSkipBlocks(Set<Integer> blocks) {
+            return new Options(threads, contextSize, blocks);
         }
     }
 
@@ -64,10 +76,10 @@ public final class Lopper {
     /**
      * Maps, validates and binds a GGUF model and starts its thread pool. Errors name the file and the tensor or key
      * ({@link dev.lopper.gguf.GgufFormatException}, {@link dev.lopper.engine.model.ModelFormatException}); a bad
-     * option is an {@link IllegalArgumentException}.
+     * option, or a block to skip that the file lacks, is an {@link IllegalArgumentException}.
      */
     public static Model load(Path path, Options options) throws IOException {
-        LlamaModel llama = LlamaModel.load(path);
+        LlamaModel llama = LlamaModel.load(path, options.skipBlocks());
         try {
             int ctx = ContextWindow.choose(llama.config(), options.contextSize() == 0 ? null : options.contextSize());
             int threads = options.threads() == 0 ? physicalCores() : options.threads();

@@ -2,6 +2,7 @@ package dev.lopper.engine;
 
 import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.generate.SessionBatcher;
+import dev.lopper.engine.inference.Forward;
 import dev.lopper.engine.inference.KvCache;
 import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.engine.model.ModelConfig;
@@ -99,6 +100,14 @@ public final class Model implements AutoCloseable {
                     + llama.config().contextLength() + " allowed");
         }
         return new SessionBatcher(llama, contextLength, pool);
+    }
+
+    /**
+     * A forward pass of its own over a KV cache of {@code contextLength} tokens, for engine-level evaluation
+     * ({@code dev.lopper.engine.eval}) that runs the model block by block.
+     */
+    public Forward newForward(int contextLength) {
+        return new Forward(llama, contextLength, pool);
     }
 
     /** The bound weights and configuration, for engine-level tools such as the benchmark runner. */

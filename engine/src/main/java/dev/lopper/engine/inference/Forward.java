@@ -164,6 +164,60 @@ public final class Forward {
     }
 
     private void run(TokenBatch batch, float[] logitsOut) {
+        embed(batch);
+        runBlocks(batch, 0, weights.blocks().size());
+        classify(batch, logitsOut);
+    }
+
+    // The steps of a pass, public for evaluation that runs parts of the model on this pass's own cache
+    // (dev.lopper.engine.eval): a block is left out by running the blocks before it once, keeping the hidden
+    // state (saveHidden), and continuing from it (loadHidden) with the blocks after it. Block i's KV cache holds
+    // what its last run wrote.
+
+    /** The number of blocks that run (indices {@code 0 .. blockCount()-1} in file order, gaps left out). */
+    public int blockCount() {
+        return weights.blocks().size();
+    }
+
+    /**
+     * Starts a step over {@code tokens[from .. from+n)} at positions {@code pos ..} of this pass's own cache: the
+     * hidden state becomes their embeddings.
+     */
+    public void embed(int[] tokens, int from, int n, int pos) {
+        if (cache == null) {
+            throw new IllegalStateException("a shared forward pass has no cache: use forward(TokenBatch, ..)");
+        }
+        if (n < 1 || n > own.capacity()) {
+            throw new IllegalArgumentException("batch of " + n + " tokens; 1.." + own.capacity() + " allowed");
+        }
+        own.clear();
+        for (int b = 0; b < n; b++) {
+            own.add(cache, tokens[from + b], pos + b, true);
+        }
+        embed(own);
+    }
+
+    /** Runs blocks {@code first .. end-1} on the hidden state of the step {@link #embed} started. */
+    public void runBlocks(int first, int end) {
+        runBlocks(own, first, end);
+    }
+
+    /** Copies the step's hidden state ({@code n × dim} floats) to {@code dst[offset ..]}. */
+    public void saveHidden(float[] dst, int offset) {
+        System.arraycopy(x, 0, dst, offset, own.size() * config.dim());
+    }
+
+    /** Replaces the step's hidden state with {@code src[offset ..]} ({@code n × dim} floats). */
+    public void loadHidden(float[] src, int offset) {
+        System.arraycopy(src, offset, x, 0, own.size() * config.dim());
+    }
+
+    /** The final norm and the classifier on the step's hidden state: every token's logits, {@code n × vocab}. */
+    public void classify(float[] allLogits) {
+        classify(own, allLogits);
+    }
+
+    private void embed(TokenBatch batch) {
         int n = batch.size();
         int dim = config.dim();
         for (int b = 0; b < n; b++) {
@@ -179,7 +233,12 @@ public final class Forward {
             }
             weights.tokenEmbedding().row(token, x, b * dim);
         }
-        for (int i = 0; i < weights.blocks().size(); i++) {
+    }
+
+    private void runBlocks(TokenBatch batch, int first, int end) {
+        int n = batch.size();
+        int dim = config.dim();
+        for (int i = first; i < end; i++) {
             BlockWeights w = weights.blocks().get(i);
             LayerConfig l = w.config();
 
@@ -205,6 +264,11 @@ public final class Forward {
             matmul.multiply(w.wDown(), in.set(gate, w.wDown().cols(), n), delta);
             add(x, delta, n * dim);
         }
+    }
+
+    private void classify(TokenBatch batch, float[] logitsOut) {
+        int n = batch.size();
+        int dim = config.dim();
         // The classifier runs on the rows that want logits only, gathered in order.
         int rows = 0;
         for (int b = 0; b < n; b++) {

@@ -5,6 +5,7 @@ import dev.lopper.gguf.GgufFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
 
 /** A loaded model: the mapped file, its configuration, weights and tokenizer. Closing unmaps the file. */
 public final class LlamaModel implements AutoCloseable {
@@ -22,9 +23,19 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Maps, validates and binds a GGUF model; errors name the file and the tensor or key. */
     public static LlamaModel load(Path path) throws IOException {
+        return load(path, Set.of());
+    }
+
+    /**
+     * Like {@link #load(Path)}, leaving out the blocks numbered in {@code skipBlocks} (the file's {@code blk.N}
+     * numbers) at run time: the model runs as if they had been pruned.
+     *
+     * @throws IllegalArgumentException if a block to skip is not in the file, or nothing would be left to run
+     */
+    public static LlamaModel load(Path path, Set<Integer> skipBlocks) throws IOException {
         GgufFile file = GgufFile.open(path);
         try {
-            return ModelLoader.bind(file);
+            return ModelLoader.bind(file, skipBlocks);
         } catch (RuntimeException e) {
             file.close();
             throw e;

@@ -10,6 +10,7 @@ import java.util.List;
  * @param blockCount    {@code block_count}: the numbering space, present blocks included or not
  * @param layers        the blocks present, in order
  * @param missingBlocks block numbers below {@code blockCount} that have no tensors (pruned in place)
+ * @param skippedBlocks blocks present in the file but left out at run time ({@code --skip-layers}), ascending
  * @param tiedOutput    true when there is no {@code output.weight} and the token embedding serves as classifier
  */
 public record ModelConfig(
@@ -21,6 +22,7 @@ public record ModelConfig(
         int blockCount,
         List<LayerConfig> layers,
         List<Integer> missingBlocks,
+        List<Integer> skippedBlocks,
         float ropeBase,
         int ropeDim,
         float ropeScale,
@@ -30,6 +32,12 @@ public record ModelConfig(
     public ModelConfig {
         layers = List.copyOf(layers);
         missingBlocks = List.copyOf(missingBlocks);
+        skippedBlocks = List.copyOf(skippedBlocks);
+    }
+
+    /** The file's numbers of the blocks that run, in order. */
+    public List<Integer> runningBlocks() {
+        return layers.stream().map(LayerConfig::block).toList();
     }
 
     /** The largest per-layer sizes, for sizing scratch buffers once. */
@@ -57,8 +65,15 @@ public record ModelConfig(
     public String pruningNotice() {
         StringBuilder sb = new StringBuilder();
         if (!missingBlocks.isEmpty()) {
-            sb.append(layers.size()).append(" of ").append(blockCount).append(" blocks present; skipping missing blocks ")
-                    .append(missingBlocks);
+            sb.append(layers.size() + skippedBlocks.size()).append(" of ").append(blockCount)
+                    .append(" blocks present; skipping missing blocks ").append(missingBlocks);
+        }
+        if (!skippedBlocks.isEmpty()) {
+            if (!sb.isEmpty()) {
+                sb.append("; ");
+            }
+            sb.append("leaving out blocks ").append(BlockRanges.of(skippedBlocks)).append(" (--skip-layers); running ")
+                    .append(layers.size()).append(" blocks ").append(BlockRanges.of(runningBlocks()));
         }
         boolean hetero = layers.stream().map(l -> List.of(l.heads(), l.kvHeads(), l.ffn())).distinct().count() > 1;
         if (hetero) {

@@ -10,6 +10,8 @@ import dev.lopper.quant.WeightMatrix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Binds a parsed GGUF file to a {@link LlamaModel}: reads the hyperparameters (scalars or per-layer arrays), finds
@@ -20,21 +22,39 @@ final class ModelLoader {
     private final GgufMetadata md;
     private final String arch;
     private final String where;
+    private final Set<Integer> skip;
 
-    private ModelLoader(GgufFile file) {
+    private ModelLoader(GgufFile file, Set<Integer> skip) {
         this.file = file;
+        this.skip = new TreeSet<>(skip);
         this.md = file.metadata();
         this.where = file.path().getFileName().toString();
         this.arch = md.getString("general.architecture", "llama");
     }
 
-    static LlamaModel bind(GgufFile file) {
-        return new ModelLoader(file).bind();
+    /** Binds {@code file}, leaving out the blocks numbered in {@code skip} (each must be present in the file). */
+    static LlamaModel bind(GgufFile file, Set<Integer> skip) {
+        return new ModelLoader(file, skip).bind();
     }
 
     private LlamaModel bind() {
+        BlockLayout layout = wrapped(this::layout);
+        for (int b : skip) {
+            if (!layout.present().contains(b)) {
+                throw new IllegalArgumentException(where + " has no block " + b + " to skip (--skip-layers); its"
+                        + " blocks are " + BlockRanges.of(layout.present()));
+            }
+        }
+        if (skip.size() == layout.present().size()) {
+            throw new IllegalArgumentException("--skip-layers leaves no block of " + where + " to run");
+        }
+        return wrapped(() -> bindChecked(layout));
+    }
+
+    /** Runs a step of binding, turning a metadata accessor's complaint into a {@link ModelFormatException}. */
+    private <T> T wrapped(java.util.function.Supplier<T> step) {
         try {
-            return bindChecked();
+            return step.get();
         } catch (NoSuchElementException | IllegalArgumentException e) {
             if (e instanceof ModelFormatException) {
                 throw e;
@@ -43,15 +63,7 @@ final class ModelLoader {
         }
     }
 
-    private LlamaModel bindChecked() {
-        TensorInfo embd = require("token_embd.weight");
-        int dim = (int) embd.columns();
-        int vocab = (int) embd.rows();
-        int declaredDim = md.getInt(arch + ".embedding_length", dim);
-        if (declaredDim != dim) {
-            throw fail("tensor 'token_embd.weight' has rows of " + dim + " but " + arch + ".embedding_length is "
-                    + declaredDim);
-        }
+    private BlockLayout layout() {
         int blockCount = md.getInt(arch + ".block_count");
         BlockLayout layout = BlockLayout.of(file, blockCount);
         if (!layout.incomplete().isEmpty()) {
@@ -65,7 +77,19 @@ final class ModelLoader {
         if (layout.present().isEmpty()) {
             throw fail("no transformer blocks (no blk.N.* tensors)");
         }
+        return layout;
+    }
 
+    private LlamaModel bindChecked(BlockLayout layout) {
+        TensorInfo embd = require("token_embd.weight");
+        int dim = (int) embd.columns();
+        int vocab = (int) embd.rows();
+        int declaredDim = md.getInt(arch + ".embedding_length", dim);
+        if (declaredDim != dim) {
+            throw fail("tensor 'token_embd.weight' has rows of " + dim + " but " + arch + ".embedding_length is "
+                    + declaredDim);
+        }
+        int blockCount = layout.blockCount();
         int[] heads = md.getPerLayerInt(arch + ".attention.head_count", blockCount);
         int[] kvHeads = md.has(arch + ".attention.head_count_kv")
                 ? md.getPerLayerInt(arch + ".attention.head_count_kv", blockCount) : heads;
@@ -75,6 +99,9 @@ final class ModelLoader {
         List<BlockWeights> blocks = new ArrayList<>();
         List<LayerConfig> layers = new ArrayList<>();
         for (int b : layout.present()) {
+            if (skip.contains(b)) {
+                continue;
+            }
             if (heads[b] <= 0) {
                 throw fail(arch + ".attention.head_count[" + b + "] is " + heads[b] + " but block " + b
                         + " has tensors");
@@ -96,6 +123,7 @@ final class ModelLoader {
                 blockCount,
                 layers,
                 layout.missing(),
+                List.copyOf(skip),
                 md.getFloat(arch + ".rope.freq_base", 10000f),
                 md.getInt(arch + ".rope.dimension_count", headDim0),
                 ropeScale(),
