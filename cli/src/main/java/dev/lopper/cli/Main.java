@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 LogitsCommand.class,
                 PerplexityCommand.class,
+                LayerImportanceCommand.class,
+                PruneCommand.class,
                 TokenizeCommand.class,
                 SynthCommand.class,
                 BenchCommand.class,
