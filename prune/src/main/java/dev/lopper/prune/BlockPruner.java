@@ -95,14 +95,14 @@ public final class BlockPruner {
                 .orElse(MetadataType.UINT32), newCount));
         if (!keepGaps) {
             for (Map.Entry<String, MetadataValue> e : md.asMap().entrySet()) {
-                if (e.getKey().startsWith(arch + ".") && e.getValue() instanceof MetadataValue.ArrayValue a
+                if (e.getKey().startsWith(arch + ".") && e.getValue() instanceof MetadataValue.ArrayValue<?> a
                         && a.size() == blockCount) {
                     out.put(e.getKey(), PerLayerArrays.select(a, kept));
                 }
             }
         }
         List<Integer> removed = removedOriginal(md, blockCount, kept);
-        out.put(REMOVED_KEY, new MetadataValue.IntArray(MetadataType.INT32,
+        out.put(REMOVED_KEY, MetadataValue.ArrayValue.of(MetadataType.INT32,
                 removed.stream().mapToInt(Integer::intValue).toArray()));
 
         List<GgufWriter.TensorEntry> tensors = new ArrayList<>();
