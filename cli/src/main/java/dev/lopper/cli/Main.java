@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 PruneCommand.class,
                 TokenizeCommand.class,
                 SynthCommand.class,
+                QuantizeCommand.class,
                 BenchCommand.class,
                 TemplateCommand.class,
                 ServeCommand.class,

@@ -31,7 +31,8 @@ public final class SynthCommand implements Callable<Integer> {
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "Q4_0",
             description = "File type (llama-quantize's mixes): F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
-                    + "Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (default: ${DEFAULT-VALUE}).")
+                    + "Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (default: "
+                    + "${DEFAULT-VALUE}).")
     String type;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "The GGUF file to write.")

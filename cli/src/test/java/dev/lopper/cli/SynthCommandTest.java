@@ -47,10 +47,10 @@ class SynthCommandTest {
         assertTrue(r.err().contains("unknown preset 'llama-7b'") && r.err().contains("sheared-llama-1.3b")
                 && r.err().contains("st-vicuna-10.5b"), r.err());
 
-        Cli.Run t = Cli.run("synth", "--preset", "tiny", "--type", "q3_k_m", "-o", dir.resolve("x.gguf").toString());
+        Cli.Run t = Cli.run("synth", "--preset", "tiny", "--type", "q1_k_m", "-o", dir.resolve("x.gguf").toString());
         assertEquals(1, t.exit());
         assertEquals(1, t.errLines().size(), t.err());
-        assertTrue(t.err().contains("unknown type 'q3_k_m'") && t.err().contains("Q4_K_M"), t.err());
+        assertTrue(t.err().contains("unknown type 'q1_k_m'") && t.err().contains("Q4_K_M"), t.err());
         assertTrue(Files.notExists(dir.resolve("x.gguf")));
     }
 

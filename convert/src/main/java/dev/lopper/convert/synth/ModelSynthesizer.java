@@ -105,29 +105,35 @@ public final class ModelSynthesizer {
 
     /** The tensors of a preset in a file type, in file order (what {@link #write} writes). */
     public static List<Tensor> plan(SynthPreset p, FileType type) {
-        QuantMix mix = QuantMix.of(type);
         long kvDim = (long) p.kvHeads() * p.headDim();
-        List<Tensor> out = new ArrayList<>(2 + 9 * p.layers() + 2);
-        out.add(tensor(mix, "token_embd.weight", -1, p.layers(), p.dim(), p.vocab()));
+        List<QuantMix.Tensor> shapes = new ArrayList<>(2 + 9 * p.layers() + 2);
+        shapes.add(f32("token_embd.weight", p.dim(), p.vocab()));
         for (int b = 0; b < p.layers(); b++) {
             String pre = "blk." + b + ".";
-            out.add(tensor(mix, pre + "attn_norm.weight", b, p.layers(), p.dim()));
-            out.add(tensor(mix, pre + "attn_q.weight", b, p.layers(), p.dim(), p.dim()));
-            out.add(tensor(mix, pre + "attn_k.weight", b, p.layers(), p.dim(), kvDim));
-            out.add(tensor(mix, pre + "attn_v.weight", b, p.layers(), p.dim(), kvDim));
-            out.add(tensor(mix, pre + "attn_output.weight", b, p.layers(), p.dim(), p.dim()));
-            out.add(tensor(mix, pre + "ffn_norm.weight", b, p.layers(), p.dim()));
-            out.add(tensor(mix, pre + "ffn_gate.weight", b, p.layers(), p.dim(), p.ffn()));
-            out.add(tensor(mix, pre + "ffn_up.weight", b, p.layers(), p.dim(), p.ffn()));
-            out.add(tensor(mix, pre + "ffn_down.weight", b, p.layers(), p.ffn(), p.dim()));
+            shapes.add(f32(pre + "attn_norm.weight", p.dim()));
+            shapes.add(f32(pre + "attn_q.weight", p.dim(), p.dim()));
+            shapes.add(f32(pre + "attn_k.weight", p.dim(), kvDim));
+            shapes.add(f32(pre + "attn_v.weight", p.dim(), kvDim));
+            shapes.add(f32(pre + "attn_output.weight", p.dim(), p.dim()));
+            shapes.add(f32(pre + "ffn_norm.weight", p.dim()));
+            shapes.add(f32(pre + "ffn_gate.weight", p.dim(), p.ffn()));
+            shapes.add(f32(pre + "ffn_up.weight", p.dim(), p.ffn()));
+            shapes.add(f32(pre + "ffn_down.weight", p.ffn(), p.dim()));
         }
-        out.add(tensor(mix, "output_norm.weight", -1, p.layers(), p.dim()));
-        out.add(tensor(mix, "output.weight", -1, p.layers(), p.dim(), p.vocab()));
+        shapes.add(f32("output_norm.weight", p.dim()));
+        shapes.add(f32("output.weight", p.dim(), p.vocab()));
+        QuantMix mix = QuantMix.of(type, new QuantMix.Model(p.layers(), p.heads() / p.kvHeads(), true));
+        Map<String, GgmlType> types = mix.types(shapes);
+        List<Tensor> out = new ArrayList<>(shapes.size());
+        for (QuantMix.Tensor t : shapes) {
+            out.add(new Tensor(t.name(), types.get(t.name()), t.shape()));
+        }
         return out;
     }
 
-    private static Tensor tensor(QuantMix mix, String name, int layer, int layers, long... shape) {
-        return new Tensor(name, mix.typeOf(name, shape, layer, layers), shape);
+    /** A tensor as the random weights start: F32. */
+    private static QuantMix.Tensor f32(String name, long... shape) {
+        return new QuantMix.Tensor(name, GgmlType.F32, shape);
     }
 
     /** The GGUF metadata of a synthesized model: llama.cpp's standard keys, then the vocabulary's. */

@@ -8,10 +8,13 @@ import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.TensorInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,15 +29,80 @@ class QuantMixTest {
     @ValueSource(strings = {"tiny-q4_k_m.gguf", "sheared-q4_k_m.gguf", "hetero-q4_k_m.gguf"})
     void reproducesLlamaQuantizeOnTheFixtures(String fixture) throws Exception {
         Path path = TestFiles.inRepo("conformance/" + fixture);
-        QuantMix mix = QuantMix.of(FileType.Q4_K_M);
         try (GgufFile f = GgufFile.open(path)) {
-            int layers = f.metadata().getInt("llama.block_count");
+            QuantMix mix = QuantMix.of(FileType.Q4_K_M, GgufQuantizer.model(f));
+            List<QuantMix.Tensor> asF32 = f.tensors().stream()
+                    .map(t -> new QuantMix.Tensor(t.name(), GgmlType.F32, t.shape())).toList();
+            Map<String, GgmlType> types = mix.types(asF32);
             for (TensorInfo t : f.tensors()) {
-                int layer = t.name().startsWith("blk.")
-                        ? Integer.parseInt(t.name().substring(4, t.name().indexOf('.', 4))) : -1;
-                assertEquals(t.type(), mix.typeOf(t.name(), t.shape(), layer, layers), fixture + " " + t.name());
+                assertEquals(t.type(), types.get(t.name()), fixture + " " + t.name());
             }
+            // llama-quantize wrote the tensors in the order it visits them
+            assertEquals(f.tensors().stream().map(TensorInfo::name).toList(), List.copyOf(types.keySet()));
         }
+    }
+
+    /**
+     * llama-quantize b4748's choices on a model of Sheared-LLaMA-1.3B's shape (24 blocks, no grouped-query attention,
+     * ffn 5504 = 21.5 × 256, so ffn_down falls back), read from its output files (random weights, dim 256; the
+     * choices depend only on the block count, the heads per kv head and which rows are multiples of 256). Per tensor
+     * kind, the types over the blocks as runs: {@code Q5_Kx2,Q4_Kx22} is Q5_K for blocks 0-1, Q4_K for 2-23.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "Q2_K|token_embd=Q2_K output=Q6_K attn_q=Q2_Kx24 attn_k=Q2_Kx24 attn_v=Q3_Kx24 attn_output=Q3_Kx24 "
+                    + "ffn_gate=Q2_Kx24 ffn_up=Q2_Kx24 ffn_down=IQ4_NLx24",
+            "Q3_K_S|token_embd=Q3_K output=Q6_K attn_q=Q3_Kx24 attn_k=Q3_Kx24 attn_v=Q3_Kx24 attn_output=Q3_Kx24 "
+                    + "ffn_gate=Q3_Kx24 ffn_up=Q3_Kx24 ffn_down=IQ4_NLx24",
+            "Q3_K_M|token_embd=Q3_K output=Q6_K attn_q=Q3_Kx24 attn_k=Q3_Kx24 attn_v=Q5_Kx2,Q4_Kx22 "
+                    + "attn_output=Q4_Kx24 ffn_gate=Q3_Kx24 ffn_up=Q3_Kx24 ffn_down=Q5_1x1,Q5_0x23",
+            "Q3_K_L|token_embd=Q3_K output=Q6_K attn_q=Q3_Kx24 attn_k=Q3_Kx24 attn_v=Q5_Kx24 attn_output=Q5_Kx24 "
+                    + "ffn_gate=Q3_Kx24 ffn_up=Q3_Kx24 ffn_down=Q5_1x24",
+            "Q4_K_S|token_embd=Q4_K output=Q6_K attn_q=Q4_Kx24 attn_k=Q4_Kx24 attn_v=Q5_Kx4,Q4_Kx20 "
+                    + "attn_output=Q4_Kx24 ffn_gate=Q4_Kx24 ffn_up=Q4_Kx24 ffn_down=Q5_1x3,Q5_0x21",
+            "Q4_K_M|token_embd=Q4_K output=Q6_K attn_q=Q4_Kx24 attn_k=Q4_Kx24 attn_v=Q6_Kx3,Q4_Kx2,Q6_Kx1,Q4_Kx2,"
+                    + "Q6_Kx1,Q4_Kx2,Q6_Kx1,Q4_Kx2,Q6_Kx1,Q4_Kx2,Q6_Kx1,Q4_Kx2,Q6_Kx4 attn_output=Q4_Kx24 "
+                    + "ffn_gate=Q4_Kx24 ffn_up=Q4_Kx24 ffn_down=Q8_0x3,Q5_0x2,Q8_0x1,Q5_0x2,Q8_0x1,Q5_0x2,Q8_0x1,"
+                    + "Q5_0x2,Q8_0x1,Q5_0x2,Q8_0x1,Q5_0x2,Q8_0x4",
+            "Q5_K_S|token_embd=Q5_K output=Q6_K attn_q=Q5_Kx24 attn_k=Q5_Kx24 attn_v=Q5_Kx24 attn_output=Q5_Kx24 "
+                    + "ffn_gate=Q5_Kx24 ffn_up=Q5_Kx24 ffn_down=Q5_1x24",
+            "Q5_K_M|token_embd=Q5_K output=Q6_K attn_q=Q5_Kx24 attn_k=Q5_Kx24 attn_v=Q6_Kx3,Q5_Kx2,Q6_Kx1,Q5_Kx2,"
+                    + "Q6_Kx1,Q5_Kx2,Q6_Kx1,Q5_Kx2,Q6_Kx1,Q5_Kx2,Q6_Kx1,Q5_Kx2,Q6_Kx4 attn_output=Q5_Kx24 "
+                    + "ffn_gate=Q5_Kx24 ffn_up=Q5_Kx24 ffn_down=Q8_0x3,Q5_1x2,Q8_0x1,Q5_1x2,Q8_0x1,Q5_1x2,Q8_0x1,"
+                    + "Q5_1x2,Q8_0x1,Q5_1x2,Q8_0x1,Q5_1x2,Q8_0x4",
+            "Q6_K|token_embd=Q6_K output=Q6_K attn_q=Q6_Kx24 attn_k=Q6_Kx24 attn_v=Q6_Kx24 attn_output=Q6_Kx24 "
+                    + "ffn_gate=Q6_Kx24 ffn_up=Q6_Kx24 ffn_down=Q8_0x24",
+            "Q4_0|token_embd=Q4_0 output=Q6_K attn_q=Q4_0x24 attn_k=Q4_0x24 attn_v=Q4_0x24 attn_output=Q4_0x24 "
+                    + "ffn_gate=Q4_0x24 ffn_up=Q4_0x24 ffn_down=Q4_0x24",
+            "Q8_0|token_embd=Q8_0 output=Q8_0 attn_q=Q8_0x24 attn_k=Q8_0x24 attn_v=Q8_0x24 attn_output=Q8_0x24 "
+                    + "ffn_gate=Q8_0x24 ffn_up=Q8_0x24 ffn_down=Q8_0x24"})
+    void shearedLlamaChoicesAreLlamaQuantizes(String type, String expected) {
+        List<ModelSynthesizer.Tensor> plan = ModelSynthesizer.plan(SynthPreset.SHEARED_LLAMA_1_3B, FileType.parse(type));
+        assertEquals(expected, runs(plan, 24));
+    }
+
+    /** The types of {@code plan} per tensor kind, over the blocks as runs, as in the table above. */
+    static String runs(List<ModelSynthesizer.Tensor> plan, int blocks) {
+        Map<String, GgmlType> byName = new HashMap<>();
+        plan.forEach(t -> byName.put(t.name(), t.type()));
+        List<String> parts = new ArrayList<>();
+        for (String kind : List.of("token_embd", "output")) {
+            parts.add(kind + "=" + byName.get(kind + ".weight"));
+        }
+        for (String kind : List.of("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")) {
+            List<String> runs = new ArrayList<>();
+            for (int i = 0; i < blocks; ) {
+                GgmlType t = byName.get("blk." + i + "." + kind + ".weight");
+                int j = i;
+                while (j < blocks && byName.get("blk." + j + "." + kind + ".weight") == t) {
+                    j++;
+                }
+                runs.add(t + "x" + (j - i));
+                i = j;
+            }
+            parts.add(kind + "=" + String.join(",", runs));
+        }
+        return String.join(" ", parts);
     }
 
     @Test
