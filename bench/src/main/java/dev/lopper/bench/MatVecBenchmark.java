@@ -24,9 +24,9 @@ import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decode's hot path: one 4096 × 11008 matrix times one vector, per type and thread count, on mapped weights.
+ * Decode's hot path: one 4096 × 14336 matrix (the shape of `test-backend-ops perf -o MUL_MAT`) times one vector, per type and thread count, on mapped weights.
  * Successive calls cycle through enough copies of the matrix (≥ 160 MB) that the weights come from memory, not
- * the last-level cache. Weight bytes per call: {@code 4096 · type.byteSize(11008)}; GB/s = bytes / (ns/op).
+ * the last-level cache. Weight bytes per call: {@code 4096 · type.byteSize(14336)}; GB/s = bytes / (ns/op).
  *
  * <p>{@code kernel}: {@link MatMul} with one vector (the vector kernels; int8 activations for the quantized types,
  * quantized once per call as in decode). {@code exactDot}: the codecs' exact float {@link BlockCodec#dot} per row
@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3, time = 1)
 public class MatVecBenchmark {
     static final int ROWS = 4096;
-    static final int COLS = 11008;
+    static final int COLS = 14336;
 
     @Param({"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS",
             "F16", "BF16", "F32"})

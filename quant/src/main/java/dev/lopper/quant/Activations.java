@@ -22,6 +22,8 @@ public final class Activations {
 
     /** Values per int8 block. */
     static final int QK = 32;
+    /** Room after the per-block arrays for one 16-lane load from their last element. */
+    private static final int PAD = 16;
 
     private final int maxElements;
     /** The int8 values, widened to shorts so that the kernels load them straight into 16-bit lanes. */
@@ -44,6 +46,16 @@ public final class Activations {
     /** scale · Σ q over each 16 values (Q2_K's mins are per 16 weights). */
     final float[] sum16;
 
+    /**
+     * For the 512-bit 4-bit kernels ({@link Simd#BITS} = 512), per pair of blocks (2k, 2k+1) of each vector, in 64
+     * shorts at {@code 32·(first block)}: values 0..15 of block 2k, 0..15 of block 2k+1, 16..31 of 2k, 16..31 of
+     * 2k+1 — the order in which one 512-bit vector holds the low nibbles of two Q4 blocks, then the high ones. An odd
+     * last block of a vector is not paired (the kernels read it from {@link #q}).
+     */
+    final short[] q4;
+    /** Per block: Σ q, for Q4_0's −8 (padded: a 512-bit load from the last block stays in the array). */
+    final int[] qsum;
+
     float[] x;
     int cols;
     int batch;
@@ -63,10 +75,13 @@ public final class Activations {
         int padded = (maxElements + QK - 1) / QK * QK;
         this.q = new short[padded];
         this.q8 = new byte[maxCols > WIDE ? padded : 0];
-        this.scale = new float[padded / QK];
+        this.scale = new float[padded / QK + PAD];
         this.scale16 = new float[padded / 16];
-        this.sum32 = new float[padded / QK];
+        this.sum32 = new float[padded / QK + PAD];
         this.sum16 = new float[padded / 16];
+        boolean paired = Simd.BITS >= 512;
+        this.q4 = new short[paired ? padded : 0];
+        this.qsum = new int[paired ? padded / QK + PAD : 0];
     }
 
     /**
@@ -148,7 +163,32 @@ public final class Activations {
                 q8[i] = (byte) q[i];
             }
         }
+        if (q4.length > 0) {
+            pair();
+        }
         quantized = true;
+    }
+
+    /** Fills {@link #q4} and {@link #qsum} from the int8 blocks. */
+    private void pair() {
+        int nb = cols / QK;
+        for (int v = 0; v < batch; v++) {
+            int first = v * nb;
+            for (int b = 0; b + 1 < nb; b += 2) {
+                int o = (first + b) * QK;
+                System.arraycopy(q, o, q4, o, 16);
+                System.arraycopy(q, o + QK, q4, o + 16, 16);
+                System.arraycopy(q, o + 16, q4, o + 32, 16);
+                System.arraycopy(q, o + QK + 16, q4, o + 48, 16);
+            }
+        }
+        for (int b = 0; b < nb * batch; b++) {
+            int s = 0;
+            for (int i = 0; i < QK; i++) {
+                s += q[b * QK + i];
+            }
+            qsum[b] = s;
+        }
     }
 
     private static void quantizeBlock(float[] x, int o, short[] q, float[] scale, float[] sum32, float[] sum16, int b) {

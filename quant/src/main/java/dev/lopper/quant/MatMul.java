@@ -232,10 +232,19 @@ public final class MatMul {
 
     /** The vector kernel for this matrix, or null where the exact codec path runs instead. */
     static RowKernel kernelFor(WeightMatrix w) {
-        if (!Simd.ENABLED || !w.data().isNative() || !(w.codec() instanceof RowKernel k)) {
+        if (!Simd.ENABLED || !w.data().isNative() || !(w.codec() instanceof RowKernel narrow)) {
             return null;
         }
+        RowKernel k = Simd.BITS >= 512 ? wide(w.codec().type(), narrow) : narrow;
         return k.int8() && w.cols() % Activations.QK != 0 ? null : k;
+    }
+
+    /** The 512-bit kernel of a type where one exists, else its 256-bit one. */
+    private static RowKernel wide(dev.lopper.gguf.GgmlType type, RowKernel narrow) {
+        return switch (type) {
+            case Q4_0 -> Q4_0Kernel512.INSTANCE;
+            default -> narrow;
+        };
     }
 
     /** The vectorized row dequantizer for this matrix (native segments only, as the kernels), or null. */

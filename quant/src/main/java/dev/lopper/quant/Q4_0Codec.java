@@ -161,6 +161,20 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         }
     }
 
+    /** Σ over blocks [from, to) of the row at {@code row}, one 256-bit block per step (the 512-bit kernel's tail). */
+    static float blocks(MemorySegment w, long row, int from, int to, Activations a, int xb) {
+        FloatVector acc = FloatVector.zero(Simd.F);
+        for (int b = from; b < to; b++) {
+            long o = row + (long) b * BYTES;
+            int xo = (xb + b) * QK;
+            ShortVector q = Simd.u8x16(w, o + QS);
+            ShortVector p = q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, a.q, xo))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, a.q, xo + 16)));
+            acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o + D) * a.scale[xb + b]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
     @Override
     public boolean pairsRows() {
         return true;

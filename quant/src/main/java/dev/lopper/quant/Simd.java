@@ -56,6 +56,15 @@ final class Simd {
     static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
             && !Boolean.getBoolean("lopper.noKernels");
 
+    /**
+     * The vector width the kernels are chosen for: the JVM's preferred species (512 bits on hosts with AVX-512
+     * unless {@code -XX:MaxVectorSize=32}, else 256), or {@code -Dlopper.vectorBits=256|512} to force one (the
+     * tests run the kernels at both; a 512-bit species on a host without it runs the Vector API's Java fallback,
+     * correct but ~100× slower, so only force 512 for tests).
+     */
+    static final int BITS = Integer.getInteger("lopper.vectorBits",
+            Math.max(256, FloatVector.SPECIES_PREFERRED.vectorBitSize())) >= 512 ? 512 : 256;
+
     private Simd() {
     }
 

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
@@ -38,6 +40,17 @@ class KernelTest {
             Map.entry(GgmlType.Q5_K, new int[]{0, 2}), Map.entry(GgmlType.Q6_K, new int[]{208}),
             Map.entry(GgmlType.IQ4_NL, new int[]{0}), Map.entry(GgmlType.IQ4_XS, new int[]{0}));
 
+    /**
+     * Whether the kernels run at a forced width the host's vectors lack ({@code -Dlopper.vectorBits=512} without
+     * AVX-512): the Vector API's Java fallback, about 100 times slower, so the tests keep to their smaller inputs.
+     */
+    private static final boolean EMULATED = Simd.BITS > FloatVector.SPECIES_PREFERRED.vectorBitSize();
+
+    /** The given sizes, or only the first {@code keep} of them when the width is emulated. */
+    private static int[] sizes(int keep, int... all) {
+        return EMULATED ? java.util.Arrays.copyOf(all, keep) : all;
+    }
+
     private static ThreadPool one;
     private static ThreadPool two;
 
@@ -64,11 +77,20 @@ class KernelTest {
         }
     }
 
+    /** The kernel of each type is the one for the width the kernels run at ({@link Simd#BITS}). */
+    @Test
+    void kernelsFollowTheVectorWidth() {
+        MemorySegment seg = Arena.ofAuto().allocate(GgmlType.Q4_0.byteSize(64));
+        RowKernel k = MatMul.kernelFor(new WeightMatrix("w", GgmlType.Q4_0, seg, 1, 64));
+        assertEquals(Simd.BITS == 512 ? Q4_0Kernel512.class : Q4_0Codec.class, k.getClass(),
+                "Q4_0 at " + Simd.BITS + " bits");
+    }
+
     @ParameterizedTest
     @MethodSource("types")
     void quantizedGaussianRows(GgmlType type) {
-        for (int cols : new int[]{256, 512, 2304}) {
-            for (int rows : new int[]{1, 3, 37}) {
+        for (int cols : sizes(2, 256, 512, 2304)) {
+            for (int rows : sizes(2, 1, 3, 37)) {
                 float[] w = QuantTestData.gaussian(rows * 1000L + cols, rows * cols, 0.5f);
                 byte[] bytes = BlockQuantizer.forType(type).orElseThrow().quantize(w);
                 check(type, bytes, rows, cols, 5 + rows);
@@ -143,8 +165,8 @@ class KernelTest {
     @ParameterizedTest
     @MethodSource("types")
     void rowsInOneCallMatchRowsOneByOne(GgmlType type) {
-        for (int cols : new int[]{512, 2048, 6400}) {
-            for (int rows : new int[]{2, 17, 40, 61}) {
+        for (int cols : sizes(1, 512, 2048, 6400)) {
+            for (int rows : sizes(2, 2, 17, 40, 61)) {
                 float[] w = QuantTestData.gaussian(rows * 31L + cols, rows * cols, 0.5f);
                 byte[] bytes = BlockQuantizer.forType(type).orElseThrow().quantize(w);
                 long rowBytes = type.byteSize(cols);
