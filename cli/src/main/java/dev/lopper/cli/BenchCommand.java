@@ -10,7 +10,10 @@ import dev.lopper.engine.Lopper;
 import dev.lopper.engine.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -25,10 +28,12 @@ import java.util.concurrent.Callable;
 /** {@code lopper bench}: prompt-processing and generation speed, reported like llama-bench. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure prompt processing (pp: P tokens in one batch) and generation (tg: N tokens one at a "
-                + "time) in tokens/s, like llama-bench: one warm-up run, then -r timed runs, mean ± standard "
-                + "deviation. -p, -n and -t take comma-separated lists; 0 skips a test.",
+                + "time) in tokens/s, like llama-bench: warm-up runs until two agree within 5% (at most 10 or 30 s), "
+                + "then -r timed runs, mean ± standard deviation. -p, -n and -t take comma-separated lists; 0 "
+                + "skips a test.",
                 "Example: lopper bench -m model.gguf -t 1,2 -p 64 -n 32",
-                "         lopper bench -m synth:sheared-llama-1.3b:q4_0 -p 64 -n 16"})
+                "         lopper bench -m synth:sheared-llama-1.3b:q4_0 -p 64 -n 16",
+                "         lopper bench -m model.gguf -t 1,2 -p 16,64,256 -n 0 --plot sweep.png"})
 public final class BenchCommand implements Callable<Integer> {
     enum Format { md, json, jsonl }
 
@@ -50,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> threads;
 
     @Option(names = {"-r", "--repetitions"}, paramLabel = "R", defaultValue = "3",
-            description = "Timed runs per test, after one warm-up run (default: ${DEFAULT-VALUE}).")
+            description = "Timed runs per test, after the warm-up runs (default: ${DEFAULT-VALUE}).")
     int repetitions;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "md",
@@ -61,6 +66,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
             description = "Seed of the random prompt and generation tokens (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--plot", paramLabel = "FILE",
+            description = "Also draw the results as a chart of tokens/s over test length, one line per thread "
+                    + "count and test kind: FILE.png or FILE.svg.")
+    Path plot;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = {"-v", "--verbose"}, description = "Report each run on stderr as it starts.")
     boolean verbose;
@@ -75,6 +88,9 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Integer> threadCounts = threads == null || threads.isEmpty()
                 ? List.of(Lopper.physicalCores()) : threads;
+        if (plot != null && !BenchChart.supported(plot)) {
+            throw new ParameterException(spec.commandLine(), "--plot: " + plot + " is neither .png nor .svg");
+        }
         BenchRunner.Config config = new BenchRunner.Config(prompts, gens, threadCounts, repetitions, seed);
         List<String> names = models.isEmpty() ? List.of(new ModelOptions().path().toString()) : models;
         // Resolve (and synthesize) every model first, so a typo fails before minutes of benchmarking.
@@ -86,6 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         String cpu = BenchRunner.cpuInfo();
         List<Map<String, Object>> rows = new ArrayList<>();
         boolean header = false;
+        List<BenchChart.Run> charted = new ArrayList<>();
         for (Path path : paths) {
             // One thread for the model's own pool: the runner starts a pool per thread count it measures.
             try (Model model = ModelLoading.load(path, Lopper.Options.defaults().withThreads(1)
@@ -95,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
                     printHeader(out, s);
                     header = true;
                 }
-                BenchRunner.run(model.llama(), config, new BenchRunner.Listener() {
+                List<BenchResult> results = BenchRunner.run(model.llama(), config, new BenchRunner.Listener() {
                     @Override
                     public void running(String test, int t, int rep, int reps) {
                         if (verbose) {
@@ -114,7 +131,11 @@ public final class BenchCommand implements Callable<Integer> {
                         out.flush();
                     }
                 });
+                charted.add(new BenchChart.Run(s.name(), results));
             }
+        }
+        if (plot != null) {
+            BenchChart.write(plot, "lopper bench (" + BenchRunner.backend() + ", " + cpu + ")", charted);
         }
         if (format == Format.json) {
             out.println(json(true, rows));

@@ -68,6 +68,30 @@ class BenchCommandTest {
     }
 
     @Test
+    void plotsASweepAsPngOrSvg() throws Exception {
+        Path png = dir.resolve("sweep.png");
+        Cli.Run r = Cli.run("bench", "-m", model.toString(), "-p", "4,8", "-n", "2", "-r", "1", "-t", "1,2",
+                "--plot", png.toString());
+        assertEquals(0, r.exit(), r.err());
+        byte[] head = java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(png), 8);
+        assertEquals("\u0089PNG", new String(head, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        Path svg = dir.resolve("sweep.svg");
+        r = Cli.run("bench", "-m", model.toString(), "-p", "4,8", "-n", "0", "-r", "1", "-t", "1,2",
+                "--plot", svg.toString());
+        assertEquals(0, r.exit(), r.err());
+        String doc = java.nio.file.Files.readString(svg);
+        assertTrue(doc.contains("<svg") && doc.contains("pp t=1") && doc.contains("pp t=2"), doc.length() + " chars");
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "temporary file left");
+        }
+
+        Cli.Run bad = Cli.run("bench", "-m", model.toString(), "-p", "4", "-n", "0", "--plot", "x.pdf");
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--plot"), bad.err());
+    }
+
+    @Test
     void badArgumentsAreOneLine() throws Exception {
         Cli.Run synth = Cli.run("bench", "-m", "synth:llama-7b:q4_0");
         assertEquals(1, synth.exit());

@@ -2,8 +2,8 @@ package dev.lopper.engine.bench;
 
 import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.model.LlamaModel;
+import dev.lopper.quant.MatMul;
 import dev.lopper.quant.ThreadPool;
-import jdk.incubator.vector.FloatVector;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,13 +21,22 @@ import java.util.SplittableRandom;
  *   <li>{@code pp<P>}: P tokens (BOS, then random ids) in one {@link Session#append(int[])} from an empty cache;</li>
  *   <li>{@code tg<N>}: N single-token {@link Session#append(int)} steps from an empty cache, the first one BOS and
  *       the rest random ids (so N tokens are decoded, as llama-bench's {@code tg} counts them);</li>
- *   <li>each test runs once untimed to warm up (JIT, page cache), then {@code repetitions} timed runs; a result
+ *   <li>each test first runs untimed to warm up (JIT, page cache) until two consecutive warm-up runs agree within
+ *       {@value #WARMUP_AGREEMENT_PERCENT}% (at most {@value #MAX_WARMUPS} runs or {@value #MAX_WARMUP_SECONDS} s:
+ *       on a tiny model the first runs are dominated by the JIT), then {@code repetitions} timed runs; a result
  *       holds every sample and gives tokens/s as mean ± sample standard deviation over the samples.</li>
  * </ul>
  * Tests run for each thread count, prompt tests before generation tests, in the order given. The context of a test
  * is exactly its tokens (llama-bench's {@code n_ctx = n_prompt + n_gen}).
  */
 public final class BenchRunner {
+    /** Warm-up ends when two consecutive runs differ by at most this much (of the slower one). */
+    static final int WARMUP_AGREEMENT_PERCENT = 5;
+    /** Warm-up runs at most. */
+    static final int MAX_WARMUPS = 10;
+    /** Warm-up ends after this long, agreed or not. */
+    static final int MAX_WARMUP_SECONDS = 30;
+
     private BenchRunner() {
     }
 
@@ -115,24 +124,42 @@ public final class BenchRunner {
         String name = nPrompt > 0 ? "pp" + nPrompt : "tg" + nGen;
         Session session = new Session(model, count, pool);
         Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        long warmupStart = System.nanoTime();
+        long previous = -1;
+        for (int w = 0; w < MAX_WARMUPS; w++) {
+            listener.running(name, pool.size(), 0, config.repetitions());
+            long ns = once(session, tokens, nPrompt > 0);
+            if (previous > 0 && agree(previous, ns)
+                    || System.nanoTime() - warmupStart > MAX_WARMUP_SECONDS * 1_000_000_000L) {
+                break;
+            }
+            previous = ns;
+        }
         long[] samples = new long[config.repetitions()];
-        for (int rep = 0; rep <= config.repetitions(); rep++) {
+        for (int rep = 1; rep <= config.repetitions(); rep++) {
             listener.running(name, pool.size(), rep, config.repetitions());
-            session.truncate(0);
-            long t0 = System.nanoTime();
-            if (nPrompt > 0) {
-                session.append(tokens);
-            } else {
-                for (int token : tokens) {
-                    session.append(token);
-                }
-            }
-            long ns = System.nanoTime() - t0;
-            if (rep > 0) {
-                samples[rep - 1] = ns;
-            }
+            samples[rep - 1] = once(session, tokens, nPrompt > 0);
         }
         return new BenchResult(pool.size(), nPrompt, nGen, samples, start);
+    }
+
+    /** Whether two warm-up times differ by at most {@value #WARMUP_AGREEMENT_PERCENT}% of the slower. */
+    static boolean agree(long a, long b) {
+        return Math.abs(a - b) * 100 <= WARMUP_AGREEMENT_PERCENT * Math.max(a, b);
+    }
+
+    /** One run from an empty cache: the tokens as one batch (prompt) or one at a time (generation); nanoseconds. */
+    private static long once(Session session, int[] tokens, boolean batch) {
+        session.truncate(0);
+        long t0 = System.nanoTime();
+        if (batch) {
+            session.append(tokens);
+        } else {
+            for (int token : tokens) {
+                session.append(token);
+            }
+        }
+        return System.nanoTime() - t0;
     }
 
     /** BOS (when the vocabulary has one) followed by seeded random ids. */
@@ -150,9 +177,9 @@ public final class BenchRunner {
         return ids;
     }
 
-    /** Bits of the preferred float vector shape the kernels use. */
+    /** The vector width the matrix kernels were chosen for (256 or 512; see {@code MatMul.kernelBits}). */
     public static int vectorBits() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return MatMul.kernelBits();
     }
 
     /** The backend column: {@code Java Vector API 512-bit}. */

@@ -18,27 +18,15 @@ import java.util.Arrays;
  */
 final class Attention {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private final float[][] scores;
-    /** The pool's task, made once: the call's operands are fields, so a call allocates nothing. */
-    private final ThreadPool.RangeTask task = this::run;
-
-    // Operands of the call in progress (set by attend, read by the workers it starts).
-    private LayerConfig layer;
-    private int layerIndex;
-    private float[] q;
-    private TokenBatch batch;
-    private float[] out;
+    /** The pool's task with the operands of the call in progress, made once: a call allocates nothing. */
+    private final Job job;
 
     Attention(int workers, int contextLength) {
-        scores = new float[workers][contextLength];
+        job = new Job(new float[workers][contextLength]);
     }
 
     void attend(LayerConfig l, int layerIndex, float[] q, TokenBatch batch, float[] out, ThreadPool pool) {
-        this.layer = l;
-        this.layerIndex = layerIndex;
-        this.q = q;
-        this.batch = batch;
-        this.out = out;
+        job.set(l, layerIndex, q, batch, out);
         int n = batch.size();
         int longest = 0;
         for (int b = 0; b < n; b++) {
@@ -46,18 +34,40 @@ final class Attention {
         }
         int work = longest * (l.headDim() + l.valueDim());
         int grain = Math.max(1, (1 << 15) / Math.max(1, work));
-        pool.parallelFor(n * l.heads(), grain, task);
+        pool.parallelFor(n * l.heads(), grain, job);
     }
 
-    /** Items are (row of the batch, head) pairs. */
-    private void run(int start, int end, int worker) {
-        LayerConfig l = layer;
-        int heads = l.heads();
-        for (int item = start; item < end; item++) {
-            int b = item / heads;
-            KvCache c = batch.cache(b);
-            head(l, q, b * l.queryDim(), item % heads, c.keys(layerIndex), c.values(layerIndex),
-                    batch.position(b) + 1, out, b * l.attentionOutDim(), scores[worker]);
+    /** One attention call's operands; items are (row of the batch, head) pairs; each worker its score row. */
+    private static final class Job implements ThreadPool.RangeTask {
+        private final float[][] scores;
+        private LayerConfig layer;
+        private int layerIndex;
+        private float[] q;
+        private TokenBatch batch;
+        private float[] out;
+
+        Job(float[][] scores) {
+            this.scores = scores;
+        }
+
+        void set(LayerConfig layer, int layerIndex, float[] q, TokenBatch batch, float[] out) {
+            this.layer = layer;
+            this.layerIndex = layerIndex;
+            this.q = q;
+            this.batch = batch;
+            this.out = out;
+        }
+
+        @Override
+        public void run(int start, int end, int worker) {
+            LayerConfig l = layer;
+            int heads = l.heads();
+            for (int item = start; item < end; item++) {
+                int b = item / heads;
+                KvCache c = batch.cache(b);
+                head(l, q, b * l.queryDim(), item % heads, c.keys(layerIndex), c.values(layerIndex),
+                        batch.position(b) + 1, out, b * l.attentionOutDim(), scores[worker]);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,10 @@ class BenchRunnerTest {
             assertEquals(results, heard);
             assertEquals(List.of("pp8", "tg4", "pp8", "tg4"), results.stream().map(BenchResult::testName).toList());
             assertEquals(List.of(1, 1, 2, 2), results.stream().map(BenchResult::threads).toList());
-            assertEquals(List.of("pp8/1/0", "pp8/1/1", "pp8/1/2"), runs.subList(0, 3));
+            // warm-up (rep 0) until two runs agree within 5%: at least two, at most ten; then the timed runs
+            int warmups = (int) runs.stream().takeWhile(r -> r.equals("pp8/1/0")).count();
+            assertTrue(warmups >= 2 && warmups <= BenchRunner.MAX_WARMUPS, runs.toString());
+            assertEquals(List.of("pp8/1/1", "pp8/1/2"), runs.subList(warmups, warmups + 2));
             for (BenchResult r : results) {
                 assertEquals(2, r.samplesNs().length);
                 assertTrue(r.avgTs() > 0 && r.avgNs() > 0, r.toString());
@@ -47,6 +51,14 @@ class BenchRunnerTest {
             assertEquals("Q4_K:25 Q6_K:5 F32:9", s.typeMix());
             assertTrue(s.sizeBytes() < s.fileBytes());
         }
+    }
+
+    @Test
+    void warmUpRunsAgreeWithinFivePercent() {
+        assertTrue(BenchRunner.agree(100, 105));
+        assertTrue(BenchRunner.agree(105, 100));
+        assertFalse(BenchRunner.agree(100, 106));
+        assertFalse(BenchRunner.agree(1254, 18)); // a JIT-bound first run against a warm one
     }
 
     @Test
