@@ -47,7 +47,7 @@ public final class Activations {
     final float[] sum16;
 
     /**
-     * For the 512-bit 4-bit kernels ({@link Simd#BITS} = 512), per pair of blocks (2k, 2k+1) of each vector, in 64
+     * For the 512-bit 4-bit kernels ({@link RowKernel#BITS} = 512), per pair of blocks (2k, 2k+1) of each vector, in 64
      * shorts at {@code 32·(first block)}: values 0..15 of block 2k, 0..15 of block 2k+1, 16..31 of 2k, 16..31 of
      * 2k+1 — the order in which one 512-bit vector holds the low nibbles of two Q4 blocks, then the high ones. An odd
      * last block of a vector is not paired (the kernels read it from {@link #q}).
@@ -79,7 +79,7 @@ public final class Activations {
         this.scale16 = new float[padded / 16];
         this.sum32 = new float[padded / QK + PAD];
         this.sum16 = new float[padded / 16];
-        boolean paired = Simd.BITS >= 512;
+        boolean paired = RowKernel.BITS >= 512;
         this.q4 = new short[paired ? padded : 0];
         this.qsum = new int[paired ? padded / QK + PAD : 0];
     }
@@ -192,7 +192,7 @@ public final class Activations {
     }
 
     private static void quantizeBlock(float[] x, int o, short[] q, float[] scale, float[] sum32, float[] sum16, int b) {
-        var f = Simd.F;
+        var f = Lanes256.F;
         FloatVector v0 = FloatVector.fromArray(f, x, o);
         FloatVector v1 = FloatVector.fromArray(f, x, o + 8);
         FloatVector v2 = FloatVector.fromArray(f, x, o + 16);
@@ -210,10 +210,10 @@ public final class Activations {
         sum16[2 * b] = d * s0;
         sum16[2 * b + 1] = d * s1;
         sum32[b] = d * (s0 + s1);
-        ((ShortVector) i0.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o);
-        ((ShortVector) i1.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o + 8);
-        ((ShortVector) i2.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o + 16);
-        ((ShortVector) i3.convertShape(VectorOperators.I2S, Simd.S128, 0)).intoArray(q, o + 24);
+        ((ShortVector) i0.convertShape(VectorOperators.I2S, Lanes256.S128, 0)).intoArray(q, o);
+        ((ShortVector) i1.convertShape(VectorOperators.I2S, Lanes256.S128, 0)).intoArray(q, o + 8);
+        ((ShortVector) i2.convertShape(VectorOperators.I2S, Lanes256.S128, 0)).intoArray(q, o + 16);
+        ((ShortVector) i3.convertShape(VectorOperators.I2S, Lanes256.S128, 0)).intoArray(q, o + 24);
     }
 
     /** Rounds half away from zero (roundf), as ggml's reference quantizer; |v| ≤ 127 here. */

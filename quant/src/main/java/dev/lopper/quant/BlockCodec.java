@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * to the heap beyond the destination and a small per-thread scratch; all methods are thread-safe.
  */
 public sealed interface BlockCodec
-        permits F32Codec, F16Codec, BF16Codec,
+        permits F32Codec, HalfCodec,
                 Q4_0Codec, Q4_1Codec, Q5_0Codec, Q5_1Codec, Q8_0Codec,
                 Q2_KCodec, Q3_KCodec, Q4_KCodec, Q5_KCodec, Q6_KCodec,
                 IQ4_NLCodec, IQ4_XSCodec {

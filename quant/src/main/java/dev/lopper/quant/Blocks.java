@@ -4,6 +4,7 @@ import dev.lopper.gguf.GgmlType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * The loops every block codec shares: copy up to {@link #CHUNK_BYTES} of blocks from the segment into this thread's
@@ -39,7 +40,7 @@ final class Blocks {
 
     static void dequantize(BlockFormat format, GgmlType type, MemorySegment src, long offset,
                            float[] dst, int dstOffset, int n) {
-        int nb = Checks.blocks(type, n, dst, dstOffset);
+        int nb = Blocks.count(type, n, dst, dstOffset);
         byte[] bytes = SCRATCH.get().bytes;
         int perChunk = CHUNK_BYTES / type.typeSize();
         for (int done = 0; done < nb; ) {
@@ -53,7 +54,7 @@ final class Blocks {
 
     static float dot(BlockFormat format, GgmlType type, MemorySegment src, long offset,
                      float[] x, int xOffset, int n) {
-        int nb = Checks.blocks(type, n, x, xOffset);
+        int nb = Blocks.count(type, n, x, xOffset);
         Scratch scratch = SCRATCH.get();
         int perChunk = CHUNK_WEIGHTS / type.blockSize();
         float sum = 0;
@@ -62,7 +63,7 @@ final class Blocks {
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, offset + (long) done * type.typeSize(), scratch.bytes, 0,
                     count * type.typeSize());
             format.decodeBlocks(scratch.bytes, count, scratch.weights, 0);
-            sum += Vec.dot(scratch.weights, 0, x, xOffset + done * type.blockSize(), count * type.blockSize());
+            sum += ArrayLanes.dot(scratch.weights, 0, x, xOffset + done * type.blockSize(), count * type.blockSize());
             done += count;
         }
         return sum;
@@ -70,12 +71,25 @@ final class Blocks {
 
     static void quantize(BlockFormat format, GgmlType type, float[] src, int srcOffset, int n,
                          MemorySegment dst, long dstOffset) {
-        int nb = Checks.blocks(type, n, src, srcOffset);
+        int nb = Blocks.count(type, n, src, srcOffset);
         byte[] block = new byte[type.typeSize()];
         for (int b = 0; b < nb; b++) {
             format.encodeBlock(src, srcOffset + b * type.blockSize(), block);
             MemorySegment.copy(block, 0, dst, ValueLayout.JAVA_BYTE, dstOffset + (long) b * type.typeSize(),
                     block.length);
         }
+    }
+
+    /**
+     * The number of blocks in {@code n} elements of {@code type}, after checking that {@code n} is a non-negative
+     * multiple of the block size and that {@code array[arrayOffset .. arrayOffset+n)} is in bounds.
+     */
+    static int count(GgmlType type, int n, float[] array, int arrayOffset) {
+        if (n < 0 || n % type.blockSize() != 0) {
+            throw new IllegalArgumentException(
+                    n + " elements is not a multiple of the " + type + " block size " + type.blockSize());
+        }
+        Objects.checkFromIndexSize(arrayOffset, n, array.length);
+        return n / type.blockSize();
     }
 }

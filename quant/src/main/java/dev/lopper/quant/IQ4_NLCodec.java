@@ -9,9 +9,9 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * IQ4_NL — ggml-common.h {@code block_iq4_nl}: 32 weights in 18 bytes (4.5 bits/weight), 4-bit indices into a
@@ -165,21 +165,21 @@ final class IQ4_NLCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowK
         int nb = a.cols / QK;
         short[] xq = a.q;
         float[] xs = a.scale;
-        ByteVector table = ByteVector.fromArray(Simd.B128, KVALUES, 0);
+        ByteVector table = ByteVector.fromArray(Lanes256.B128, KVALUES, 0);
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb0 = ab * nb;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
                 int xb = xb0 + b;
-                float d = Simd.f16(w, off + D) * xs[xb];
+                float d = Lanes256.f16(w, off + D) * xs[xb];
                 int xo = xb * QK;
-                ByteVector q = ByteVector.fromMemorySegment(Simd.B128, w, off + QS, Simd.LE);
-                ShortVector p = Simd.lookup(q.and((byte) 0xF), table).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(Simd.lookup(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), table)
-                                .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+                ByteVector q = ByteVector.fromMemorySegment(Lanes256.B128, w, off + QS, LittleEndian.ORDER);
+                ShortVector p = Lanes256.lookup(q.and((byte) 0xF), table).mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                        .add(Lanes256.lookup(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), table)
+                                .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)));
+                acc = Lanes256.pairSumWide(p).fma(FloatVector.broadcast(Lanes256.F, d), acc);
             }
             out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
         }

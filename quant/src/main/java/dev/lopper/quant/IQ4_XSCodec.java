@@ -9,11 +9,11 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.putU16;
-import static dev.lopper.quant.Bytes.u16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.putU16;
+import static dev.lopper.quant.LittleEndian.u16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * IQ4_XS — ggml-common.h {@code block_iq4_xs}: 256 weights in 136 bytes (4.25 bits/weight), 8 sub-blocks of 32
@@ -136,25 +136,25 @@ final class IQ4_XSCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowK
         int nb = a.cols / QK;
         short[] xq = a.q;
         float[] xs = a.scale;
-        ByteVector table = ByteVector.fromArray(Simd.B128, KVALUES, 0);
+        ByteVector table = ByteVector.fromArray(Lanes256.B128, KVALUES, 0);
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
-                float d = Simd.f16(w, off + D);
-                int scalesH = w.get(Simd.I16, off + SCALES_H);
-                int scalesL = w.get(Simd.I32, off + SCALES_L);
+                float d = Lanes256.f16(w, off + D);
+                int scalesH = w.get(LittleEndian.I16, off + SCALES_H);
+                int scalesL = w.get(LittleEndian.I32, off + SCALES_L);
                 for (int j = 0; j < 8; j++, xb++) {
                     int ls = ((scalesL >>> (4 * j)) & 0xF) | (((scalesH >>> (2 * j)) & 3) << 4);
                     float dl = d * (ls - 32) * xs[xb];
                     int xo = xb * 32;
-                    ByteVector q = ByteVector.fromMemorySegment(Simd.B128, w, off + QS + 16 * j, Simd.LE);
-                    ShortVector p = Simd.lookup(q.and((byte) 0xF), table).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(Simd.lookup(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), table)
-                                    .mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                    acc = Simd.pairSumWide(p).fma(FloatVector.broadcast(Simd.F, dl), acc);
+                    ByteVector q = ByteVector.fromMemorySegment(Lanes256.B128, w, off + QS + 16 * j, LittleEndian.ORDER);
+                    ShortVector p = Lanes256.lookup(q.and((byte) 0xF), table).mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                            .add(Lanes256.lookup(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), table)
+                                    .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)));
+                    acc = Lanes256.pairSumWide(p).fma(FloatVector.broadcast(Lanes256.F, dl), acc);
                 }
             }
             out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);

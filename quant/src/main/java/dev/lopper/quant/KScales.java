@@ -1,8 +1,8 @@
 package dev.lopper.quant;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * The 12-byte {@code scales[K_SCALE_SIZE]} field of Q4_K and Q5_K: eight 6-bit scales and eight 6-bit mins,

@@ -4,17 +4,20 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 512-bit species of the kernels chosen when {@link Simd#BITS} is 512. Only those kernels touch them: where the
+ * The 512-bit species of the kernels chosen when {@link RowKernel#BITS} is 512. Only those kernels touch them: where the
  * JVM's vectors are narrower (no AVX-512, or {@code -XX:MaxVectorSize=32}), 512-bit species run the Vector API's
  * Java fallback, about 100 times slower.
  */
 final class Lanes512 {
 
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
+    /** Half a vector of bytes: 32 quants that widen to the 32 shorts of {@link #S}. */
+    static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
@@ -58,11 +61,11 @@ final class Lanes512 {
     }
 
     /**
-     * IEEE halves held in the upper 16 bits of each int lane, as floats: shifted into float position (the sign
-     * copies in bits 28..30 and the lower half's bits cleared), times 2^(127−15). Exact for every finite half.
+     * IEEE halves held in the upper 16 bits of each int lane, as floats times {@code scale} / 2^112: shifted into
+     * float position (the sign copies in bits 28..30 and the lower half's bits cleared), times {@code scale}
+     * (2^112 = 2^(127−15) gives the halves' values). Exact for every finite half and power-of-two scale.
      */
-    static FloatVector halves(IntVector h) {
-        return h.lanewise(jdk.incubator.vector.VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats()
-                .mul(0x1p112f);
+    static FloatVector halves(IntVector h, float scale) {
+        return h.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(scale);
     }
 }

@@ -37,7 +37,7 @@ public final class MatMul {
      * AVX-512, 256 otherwise or under {@code -XX:MaxVectorSize=32}), or {@code -Dlopper.vectorBits}.
      */
     public static int kernelBits() {
-        return Simd.BITS;
+        return RowKernel.BITS;
     }
 
     /** The pool the multiplies run on. */
@@ -116,10 +116,10 @@ public final class MatMul {
      * path runs instead.
      */
     static RowKernel kernelFor(WeightMatrix w) {
-        if (!Simd.ENABLED || !w.data().isNative() || !(w.codec() instanceof RowKernel narrow)) {
+        if (!RowKernel.ENABLED || !w.data().isNative() || !(w.codec() instanceof RowKernel narrow)) {
             return null;
         }
-        RowKernel k = Simd.BITS >= 512 ? wide(w.codec().type(), narrow) : narrow;
+        RowKernel k = RowKernel.BITS >= 512 ? wide(w.codec().type(), narrow) : narrow;
         return k.int8() && w.cols() % Activations.QK != 0 ? null : k;
     }
 
@@ -127,12 +127,14 @@ public final class MatMul {
     private static RowKernel wide(dev.lopper.gguf.GgmlType type, RowKernel narrow) {
         return switch (type) {
             case Q4_0 -> Q4_0Kernel512.INSTANCE;
+            case Q4_1 -> Q4_1Kernel512.INSTANCE;
+            case Q8_0 -> Q8_0Kernel512.INSTANCE;
             default -> narrow;
         };
     }
 
     /** The vectorized row dequantizer for this matrix (native segments only, as the kernels), or null. */
     static RowDequantizer dequantizerFor(WeightMatrix w) {
-        return Simd.ENABLED && w.data().isNative() && w.codec() instanceof RowDequantizer d ? d : null;
+        return RowKernel.ENABLED && w.data().isNative() && w.codec() instanceof RowDequantizer d ? d : null;
     }
 }

@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q2_K — ggml-common.h {@code block_q2_K}: 256 weights in 84 bytes (2.625 bits/weight), 16 groups of 16 with a
@@ -160,17 +160,17 @@ final class Q2_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             float mins = 0;
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
-                float d = Simd.f16(w, off + D);
-                float dmin = Simd.f16(w, off + DMIN);
-                long scales0 = w.get(Simd.I64, off + SCALES); // one segment read per 8 scale bytes
-                long scales1 = w.get(Simd.I64, off + SCALES + 8);
+                float d = Lanes256.f16(w, off + D);
+                float dmin = Lanes256.f16(w, off + DMIN);
+                long scales0 = w.get(LittleEndian.I64, off + SCALES); // one segment read per 8 scale bytes
+                long scales1 = w.get(LittleEndian.I64, off + SCALES + 8);
                 for (int h = 0; h < 2; h++) {
-                    ShortVector qa = Simd.u8x16(w, off + QS + 32 * h);
-                    ShortVector qb = Simd.u8x16(w, off + QS + 32 * h + 16);
+                    ShortVector qa = Lanes256.u8x16(w, off + QS + 32 * h);
+                    ShortVector qb = Lanes256.u8x16(w, off + QS + 32 * h + 16);
                     for (int s = 0; s < 4; s++, xb++) {
                         int g = 8 * h + 2 * s;
                         long sv = h == 0 ? scales0 : scales1;
@@ -184,10 +184,10 @@ final class Q2_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                         float unit = 1f / (1 << (2 * s));
                         ShortVector q0 = qa.and(mask);
                         ShortVector q1 = qb.and(mask);
-                        acc = Simd.pairSumWide(q0.mul(ShortVector.fromArray(Simd.S, xq, xo)))
-                                .fma(FloatVector.broadcast(Simd.F, dx * unit * (sc0 & 0xF)), acc);
-                        acc = Simd.pairSumWide(q1.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                                .fma(FloatVector.broadcast(Simd.F, dx * unit * (sc1 & 0xF)), acc);
+                        acc = Lanes256.pairSumWide(q0.mul(ShortVector.fromArray(Lanes256.S, xq, xo)))
+                                .fma(FloatVector.broadcast(Lanes256.F, dx * unit * (sc0 & 0xF)), acc);
+                        acc = Lanes256.pairSumWide(q1.mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)))
+                                .fma(FloatVector.broadcast(Lanes256.F, dx * unit * (sc1 & 0xF)), acc);
                     }
                 }
             }

@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q3_K — ggml-common.h {@code block_q3_K}: 256 weights in 110 bytes (3.4375 bits/weight), 16 groups of 16 with a
@@ -161,13 +161,13 @@ final class Q3_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
-                float d = Simd.f16(w, off + D);
-                int a0 = w.get(Simd.I32, off + SCALES);
-                int a1 = w.get(Simd.I32, off + SCALES + 4);
-                int t = w.get(Simd.I32, off + SCALES + 8);
+                float d = Lanes256.f16(w, off + D);
+                int a0 = w.get(LittleEndian.I32, off + SCALES);
+                int a1 = w.get(LittleEndian.I32, off + SCALES + 4);
+                int t = w.get(LittleEndian.I32, off + SCALES + 8);
                 // scale g - 32 is byte g%4 of word g/4 (ggml's aux[] after unpacking)
                 long scLo = (((a0 & 0x0f0f0f0f) | ((t & 0x03030303) << 4)) & 0xFFFFFFFFL)
                         | ((long) ((a1 & 0x0f0f0f0f) | (((t >>> 2) & 0x03030303) << 4)) << 32);
@@ -179,16 +179,16 @@ final class Q3_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                     int h = g >>> 3;
                     int s = (g >>> 1) & 3;
                     int part = g & 1;
-                    ShortVector q = Simd.u8x16(w, off + QS + 32 * h + 16 * part).lanewise(VectorOperators.LSHR, 2 * s)
+                    ShortVector q = Lanes256.u8x16(w, off + QS + 32 * h + 16 * part).lanewise(VectorOperators.LSHR, 2 * s)
                             .and((short) 3)
-                            .or(Simd.u8x16(w, off + HMASK + 16 * part).lanewise(VectorOperators.LSHL, 2)
+                            .or(Lanes256.u8x16(w, off + HMASK + 16 * part).lanewise(VectorOperators.LSHL, 2)
                                     .lanewise(VectorOperators.LSHR, 4 * h + s).and((short) 4))
                             .sub((short) 4);
                     int xblock = xb + (g >>> 1);
                     long sc = h == 0 ? scLo : scHi;
                     int scale = ((int) (sc >>> (8 * (g & 7))) & 0xFF) - 32;
-                    acc = Simd.pairSum(q.mul(ShortVector.fromArray(Simd.S, xq, 32 * xblock + 16 * part)))
-                            .fma(FloatVector.broadcast(Simd.F, d * xs[xblock] * scale), acc);
+                    acc = Lanes256.pairSum(q.mul(ShortVector.fromArray(Lanes256.S, xq, 32 * xblock + 16 * part)))
+                            .fma(FloatVector.broadcast(Lanes256.F, d * xs[xblock] * scale), acc);
                 }
                 xb += 8;
             }

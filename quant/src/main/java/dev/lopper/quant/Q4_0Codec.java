@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q4_0 — ggml-common.h {@code block_q4_0}: 32 weights in 18 bytes (4.5 bits/weight), symmetric.
@@ -101,8 +101,8 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
 
     /**
      * Per block: 16 nibble bytes widened to shorts, lanes 0..15 low nibbles (weights 0..15), high nibbles 16..31,
-     * minus 8, times the int8 activations, pair-summed ({@link Simd#pairSum}). Two blocks per iteration, with the
-     * Vector API called directly: through the helpers, some compilations ran past C2's node budget (see Simd).
+     * minus 8, times the int8 activations, pair-summed ({@link Lanes256#pairSum}). Two blocks per iteration, with the
+     * Vector API called directly: through the helpers, some compilations ran past C2's node budget (see Lanes256).
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
@@ -114,48 +114,48 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         int xb = ab * nb;
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
-            FloatVector acc0 = FloatVector.zero(Simd.F);
-            FloatVector acc1 = FloatVector.zero(Simd.F);
+            FloatVector acc0 = FloatVector.zero(Lanes256.F);
+            FloatVector acc1 = FloatVector.zero(Lanes256.F);
             int b = 0;
             for (; b < pairs; b += 2) {
                 long o0 = row + (long) b * BYTES;
                 long o1 = o0 + BYTES;
                 int xo = (xb + b) * QK;
                 {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o0 + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
                     ShortVector lo = q.and((short) 0xF).sub((short) 8);
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16))).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + D)) * xs[xb + b];
+                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                            .add(hi.mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16))).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, o0 + D)) * xs[xb + b];
                     acc0 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc0);
+                            .convertShape(VectorOperators.I2F, Lanes256.F, 0)).fma(FloatVector.broadcast(Lanes256.F, d), acc0);
                 }
                 {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o1 + QS, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o1 + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
                     ShortVector lo = q.and((short) 0xF).sub((short) 8);
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo + QK))
-                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + QK + 16))).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, o1 + D)) * xs[xb + b + 1];
+                    IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Lanes256.S, xq, xo + QK))
+                            .add(hi.mul(ShortVector.fromArray(Lanes256.S, xq, xo + QK + 16))).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, o1 + D)) * xs[xb + b + 1];
                     acc1 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc1);
+                            .convertShape(VectorOperators.I2F, Lanes256.F, 0)).fma(FloatVector.broadcast(Lanes256.F, d), acc1);
                 }
             }
             if (b < nb) { // an odd last block
                 long o = row + (long) b * BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS, Simd.LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o + QS, LittleEndian.ORDER)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
                 ShortVector lo = q.and((short) 0xF).sub((short) 8);
                 ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16))).reinterpretShape(Simd.I, 0);
-                float d = Float.float16ToFloat(w.get(Simd.I16, o + D)) * xs[xb + b];
+                IntVector p = (IntVector) lo.mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                        .add(hi.mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16))).reinterpretShape(Lanes256.I, 0);
+                float d = Float.float16ToFloat(w.get(LittleEndian.I16, o + D)) * xs[xb + b];
                 acc0 = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                        .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), acc0);
+                        .convertShape(VectorOperators.I2F, Lanes256.F, 0)).fma(FloatVector.broadcast(Lanes256.F, d), acc0);
             }
             out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
@@ -163,14 +163,14 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
 
     /** Σ over blocks [from, to) of the row at {@code row}, one 256-bit block per step (the 512-bit kernel's tail). */
     static float blocks(MemorySegment w, long row, int from, int to, Activations a, int xb) {
-        FloatVector acc = FloatVector.zero(Simd.F);
+        FloatVector acc = FloatVector.zero(Lanes256.F);
         for (int b = from; b < to; b++) {
             long o = row + (long) b * BYTES;
             int xo = (xb + b) * QK;
-            ShortVector q = Simd.u8x16(w, o + QS);
-            ShortVector p = q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Simd.S, a.q, xo))
-                    .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Simd.S, a.q, xo + 16)));
-            acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, Simd.f16(w, o + D) * a.scale[xb + b]), acc);
+            ShortVector q = Lanes256.u8x16(w, o + QS);
+            ShortVector p = q.and((short) 0xF).sub((short) 8).mul(ShortVector.fromArray(Lanes256.S, a.q, xo))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(Lanes256.S, a.q, xo + 16)));
+            acc = Lanes256.pairSum(p).fma(FloatVector.broadcast(Lanes256.F, Lanes256.f16(w, o + D) * a.scale[xb + b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -191,34 +191,34 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         for (int r = 0; r < n; r++) {
             long rowA = offsetA + r * rowBytes;
             long rowB = offsetB + r * rowBytes;
-            FloatVector accA = FloatVector.zero(Simd.F);
-            FloatVector accB = FloatVector.zero(Simd.F);
+            FloatVector accA = FloatVector.zero(Lanes256.F);
+            FloatVector accB = FloatVector.zero(Lanes256.F);
             for (int b = 0; b < nb; b++) {
                 long oa = rowA + (long) b * BYTES;
                 long ob = rowB + (long) b * BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector x0 = ShortVector.fromArray(Simd.S, xq, xo);
-                ShortVector x1 = ShortVector.fromArray(Simd.S, xq, xo + 16);
+                ShortVector x0 = ShortVector.fromArray(Lanes256.S, xq, xo);
+                ShortVector x1 = ShortVector.fromArray(Lanes256.S, xq, xo + 16);
                 float s = xs[xb + b];
                 {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, oa + QS, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, oa + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
                     ShortVector lo = q.and((short) 0xF).sub((short) 8);
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, oa + D)) * s;
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, oa + D)) * s;
                     accA = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), accA);
+                            .convertShape(VectorOperators.I2F, Lanes256.F, 0)).fma(FloatVector.broadcast(Lanes256.F, d), accA);
                 }
                 {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ob + QS, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, ob + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
                     ShortVector lo = q.and((short) 0xF).sub((short) 8);
                     ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, ob + D)) * s;
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, ob + D)) * s;
                     accB = ((FloatVector) p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convertShape(VectorOperators.I2F, Simd.F, 0)).fma(FloatVector.broadcast(Simd.F, d), accB);
+                            .convertShape(VectorOperators.I2F, Lanes256.F, 0)).fma(FloatVector.broadcast(Lanes256.F, d), accB);
                 }
             }
             out[outA + r] = accA.reduceLanes(VectorOperators.ADD);
@@ -231,11 +231,11 @@ final class Q4_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
         long off = offset;
         for (int b = 0; b < cols / QK; b++, off += BYTES, yo += QK) {
-            FloatVector d = FloatVector.broadcast(Simd.F, Simd.f16(w, off + D));
+            FloatVector d = FloatVector.broadcast(Lanes256.F, Lanes256.f16(w, off + D));
             for (int p = 0; p < 4; p++) { // weights 8p .. 8p+7: bytes 8(p&1).., nibble p>>1
-                ByteVector q = ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 8 * (p & 1), Simd.LE);
+                ByteVector q = ByteVector.fromMemorySegment(Lanes256.B64, w, off + QS + 8 * (p & 1), LittleEndian.ORDER);
                 ((FloatVector) q.lanewise(VectorOperators.LSHR, 4 * (p >>> 1)).and((byte) 0xF)
-                        .convertShape(VectorOperators.B2F, Simd.F, 0)).sub(8f).mul(d).intoArray(y, yo + 8 * p);
+                        .convertShape(VectorOperators.B2F, Lanes256.F, 0)).sub(8f).mul(d).intoArray(y, yo + 8 * p);
             }
         }
     }

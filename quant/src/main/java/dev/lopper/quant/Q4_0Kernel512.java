@@ -58,7 +58,7 @@ final class Q4_0Kernel512 implements RowKernel {
             FloatVector other = FloatVector.zero(Lanes512.F);
             int b = 0;
             for (; b < pairs; b += 2) {
-                ByteVector v = ByteVector.fromMemorySegment(Lanes512.B, w, row + (long) b * BYTES, Simd.LE);
+                ByteVector v = ByteVector.fromMemorySegment(Lanes512.B, w, row + (long) b * BYTES, LittleEndian.ORDER);
                 ShortVector q = v.rearrange(QS).reinterpretAsShorts();
                 int xo = (xb + b) * QK;
                 ShortVector p = q.and((short) 0xF).mul(ShortVector.fromArray(Lanes512.S, xq, xo))
@@ -67,7 +67,7 @@ final class Q4_0Kernel512 implements RowKernel {
                 IntVector pi = p.reinterpretAsInts();
                 IntVector sums = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                         .sub(IntVector.fromArray(Lanes512.I, xsum, xb + b).rearrange(Lanes512.SPREAD_I));
-                FloatVector d = Lanes512.halves(v.rearrange(D).reinterpretAsInts())
+                FloatVector d = Lanes512.halves(v.rearrange(D).reinterpretAsInts(), 0x1p112f)
                         .mul(FloatVector.fromArray(Lanes512.F, xs, xb + b).rearrange(Lanes512.SPREAD_F));
                 FloatVector next = ((FloatVector) sums.convert(VectorOperators.I2F, 0)).fma(d, other);
                 other = acc; // two accumulators taking turns: the FMAs of successive steps do not wait on each other

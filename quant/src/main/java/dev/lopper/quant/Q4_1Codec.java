@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q4_1 — ggml-common.h {@code block_q4_1}: 32 weights in 20 bytes (5 bits/weight), scale and offset.
@@ -99,6 +99,22 @@ final class Q4_1Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         return true;
     }
 
+    /** Σ over blocks [from, to) of the row at {@code row}, one 256-bit block per step (the 512-bit kernel's tail). */
+    static float blocks(MemorySegment w, long row, int from, int to, Activations a, int xb) {
+        FloatVector acc = FloatVector.zero(Lanes256.F);
+        float offsets = 0;
+        for (int b = from; b < to; b++) {
+            long off = row + (long) b * BYTES;
+            offsets += Lanes256.f16(w, off + M) * a.sum32[xb + b];
+            int xo = (xb + b) * QK;
+            ShortVector q = Lanes256.u8x16(w, off + QS);
+            ShortVector p = q.and((short) 0xF).mul(ShortVector.fromArray(Lanes256.S, a.q, xo))
+                    .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Lanes256.S, a.q, xo + 16)));
+            acc = Lanes256.pairSum(p).fma(FloatVector.broadcast(Lanes256.F, Lanes256.f16(w, off + D) * a.scale[xb + b]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + offsets;
+    }
+
     /** As Q4_0 without the −8; the offset m adds m · Σx̂ of the block. */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
@@ -110,18 +126,18 @@ final class Q4_1Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb0 = ab * nb;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             float offsets = 0;
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
                 int xb = xb0 + b;
-                float d = Simd.f16(w, off + D) * xs[xb];
-                offsets += Simd.f16(w, off + M) * xsum[xb];
+                float d = Lanes256.f16(w, off + D) * xs[xb];
+                offsets += Lanes256.f16(w, off + M) * xsum[xb];
                 int xo = xb * QK;
-                ShortVector q = Simd.u8x16(w, off + QS);
-                ShortVector p = q.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+                ShortVector q = Lanes256.u8x16(w, off + QS);
+                ShortVector p = q.and((short) 0xF).mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)));
+                acc = Lanes256.pairSum(p).fma(FloatVector.broadcast(Lanes256.F, d), acc);
             }
             out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) + offsets;
         }

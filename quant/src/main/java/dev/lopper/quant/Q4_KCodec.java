@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q4_K — ggml-common.h {@code block_q4_K}: 256 weights in 144 bytes (4.5 bits/weight), 8 sub-blocks of 32 with a
@@ -110,7 +110,7 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
      * its two sub-blocks. Two chunks per iteration of a two-step loop: one chunk per iteration ran ~40% slower
      * (loop entry and exit code per super-block), all four written out made a graph so large that some C2
      * compilations stopped inlining before the end (allocating fallback, decode at half speed). The Vector API
-     * calls are made directly rather than through {@link Simd}'s helpers (see Simd).
+     * calls are made directly rather than through {@link Lanes256}'s helpers (see Lanes256).
      *
      * <p>One loop runs over the super-blocks of all {@code n} rows, closing a row when its last block is done. A
      * loop per row cost ~1.5 super-blocks' time on entering each row (C2 compiled it as a pre-loop copy of the body
@@ -127,75 +127,75 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         float[] xs = a.scale;
         float[] xsum = a.sum32;
         int xb0 = ab * nb * 8;
-        FloatVector acc0 = FloatVector.zero(Simd.F);
-        FloatVector acc1 = FloatVector.zero(Simd.F);
-        FloatVector mins = FloatVector.zero(Simd.F);
+        FloatVector acc0 = FloatVector.zero(Lanes256.F);
+        FloatVector acc1 = FloatVector.zero(Lanes256.F);
+        FloatVector mins = FloatVector.zero(Lanes256.F);
         int r = 0;
         int b = 0; // super-block b of row r, at off
         long off = offset;
         for (int i = 0, blocks = n * nb; i < blocks; i++) {
             int xb = xb0 + 8 * b;
-            int u0 = w.get(Simd.I32, off + SCALES);
-            int u1 = w.get(Simd.I32, off + SCALES + 4);
-            int u2 = w.get(Simd.I32, off + SCALES + 8);
-            Simd.bytesToFloats(Simd.kScales(u0, u1, u2)).mul(Simd.f16(w, off + D))
-                    .mul(FloatVector.fromArray(Simd.F, xs, xb)).intoArray(tmp, 0);
-            mins = Simd.bytesToFloats(Simd.kMins(u0, u1, u2)).mul(FloatVector.fromArray(Simd.F, xsum, xb))
-                    .fma(FloatVector.broadcast(Simd.F, Simd.f16(w, off + DMIN)), mins);
+            int u0 = w.get(LittleEndian.I32, off + SCALES);
+            int u1 = w.get(LittleEndian.I32, off + SCALES + 4);
+            int u2 = w.get(LittleEndian.I32, off + SCALES + 8);
+            Lanes256.bytesToFloats(Lanes256.kScales(u0, u1, u2)).mul(Lanes256.f16(w, off + D))
+                    .mul(FloatVector.fromArray(Lanes256.F, xs, xb)).intoArray(tmp, 0);
+            mins = Lanes256.bytesToFloats(Lanes256.kMins(u0, u1, u2)).mul(FloatVector.fromArray(Lanes256.F, xsum, xb))
+                    .fma(FloatVector.broadcast(Lanes256.F, Lanes256.f16(w, off + DMIN)), mins);
             for (int h = 0; h < 2; h++) { // two 64-weight chunks per iteration (see the note above)
                 { // weights 128h .. 128h+63: sub-block 4h in the low nibbles, 4h+1 in the high
                     long qs = off + QS + 64 * h;
                     int xo = (xb + 4 * h) * 32;
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                            .reinterpretShape(Simd.I, 0);
+                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, qs, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
+                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, qs + 16, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
+                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)))
+                            .reinterpretShape(Lanes256.I, 0);
                     IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                            .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 32))
                             .add(q1.lanewise(VectorOperators.LSHR, 4)
-                                    .mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
-                            .reinterpretShape(Simd.I, 0);
-                    // pair sums (Simd.pairSum, spelled out: see the note above)
+                                    .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 48)))
+                            .reinterpretShape(Lanes256.I, 0);
+                    // pair sums (Lanes256.pairSum, spelled out: see the note above)
                     acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[4 * h]), acc0);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[4 * h]), acc0);
                     acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[4 * h + 1]), acc1);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[4 * h + 1]), acc1);
                 }
                 { // weights 128h+64 .. 128h+127: sub-block 4h+2 in the low nibbles, 4h+3 in the high
                     long qs = off + QS + 64 * h + 32;
                     int xo = (xb + 4 * h + 2) * 32;
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qs + 16, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Simd.S, xq, xo + 16)))
-                            .reinterpretShape(Simd.I, 0);
+                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, qs, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
+                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, qs + 16, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
+                    IntVector lo = (IntVector) q0.and((short) 0xF).mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                            .add(q1.and((short) 0xF).mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)))
+                            .reinterpretShape(Lanes256.I, 0);
                     IntVector hi = (IntVector) q0.lanewise(VectorOperators.LSHR, 4)
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32))
+                            .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 32))
                             .add(q1.lanewise(VectorOperators.LSHR, 4)
-                                    .mul(ShortVector.fromArray(Simd.S, xq, xo + 48)))
-                            .reinterpretShape(Simd.I, 0);
-                    // pair sums (Simd.pairSum, spelled out: see the note above)
+                                    .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 48)))
+                            .reinterpretShape(Lanes256.I, 0);
+                    // pair sums (Lanes256.pairSum, spelled out: see the note above)
                     acc0 = ((FloatVector) lo.add(lo.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[4 * h + 2]), acc0);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[4 * h + 2]), acc0);
                     acc1 = ((FloatVector) hi.add(hi.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[4 * h + 3]), acc1);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[4 * h + 3]), acc1);
                 }
             }
             off += BYTES;
             if (++b == nb) { // row r is done
                 out[outOff + r] = acc0.add(acc1).sub(mins).reduceLanes(VectorOperators.ADD);
-                acc0 = FloatVector.zero(Simd.F);
-                acc1 = FloatVector.zero(Simd.F);
-                mins = FloatVector.zero(Simd.F);
+                acc0 = FloatVector.zero(Lanes256.F);
+                acc1 = FloatVector.zero(Lanes256.F);
+                mins = FloatVector.zero(Lanes256.F);
                 r++;
                 b = 0;
                 off = offset + r * rowBytes;
@@ -208,20 +208,20 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
         long off = offset;
         for (int b = 0; b < cols / QK; b++, off += BYTES) {
-            float d = Simd.f16(w, off + D);
-            float dmin = Simd.f16(w, off + DMIN);
-            int u0 = w.get(Simd.I32, off + SCALES);
-            int u1 = w.get(Simd.I32, off + SCALES + 4);
-            int u2 = w.get(Simd.I32, off + SCALES + 8);
-            long scales = Simd.kScales(u0, u1, u2);
-            long ms = Simd.kMins(u0, u1, u2);
+            float d = Lanes256.f16(w, off + D);
+            float dmin = Lanes256.f16(w, off + DMIN);
+            int u0 = w.get(LittleEndian.I32, off + SCALES);
+            int u1 = w.get(LittleEndian.I32, off + SCALES + 4);
+            int u2 = w.get(LittleEndian.I32, off + SCALES + 8);
+            long scales = Lanes256.kScales(u0, u1, u2);
+            long ms = Lanes256.kMins(u0, u1, u2);
             for (int j = 0; j < 8; j++, yo += 32) {
-                FloatVector d1 = FloatVector.broadcast(Simd.F, d * ((int) (scales >>> (8 * j)) & 0xFF));
-                FloatVector m1 = FloatVector.broadcast(Simd.F, dmin * ((int) (ms >>> (8 * j)) & 0xFF));
+                FloatVector d1 = FloatVector.broadcast(Lanes256.F, d * ((int) (scales >>> (8 * j)) & 0xFF));
+                FloatVector m1 = FloatVector.broadcast(Lanes256.F, dmin * ((int) (ms >>> (8 * j)) & 0xFF));
                 for (int p = 0; p < 4; p++) {
-                    ByteVector q = ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 32 * (j >>> 1) + 8 * p, Simd.LE);
+                    ByteVector q = ByteVector.fromMemorySegment(Lanes256.B64, w, off + QS + 32 * (j >>> 1) + 8 * p, LittleEndian.ORDER);
                     ((FloatVector) q.lanewise(VectorOperators.LSHR, 4 * (j & 1)).and((byte) 0xF)
-                            .convertShape(VectorOperators.B2F, Simd.F, 0)).mul(d1).sub(m1).intoArray(y, yo + 8 * p);
+                            .convertShape(VectorOperators.B2F, Lanes256.F, 0)).mul(d1).sub(m1).intoArray(y, yo + 8 * p);
                 }
             }
         }

@@ -10,11 +10,11 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.putU32;
-import static dev.lopper.quant.Bytes.u32;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.putU32;
+import static dev.lopper.quant.LittleEndian.u32;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q5_0 — ggml-common.h {@code block_q5_0}: 32 weights in 22 bytes (5.5 bits/weight), symmetric.
@@ -120,23 +120,23 @@ final class Q5_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         int nb = a.cols / QK;
         short[] xq = a.q;
         float[] xs = a.scale;
-        ShortVector bits = Simd.laneBits();
+        ShortVector bits = Lanes256.laneBits();
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb0 = ab * nb;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
                 int xb = xb0 + b;
-                float d = Simd.f16(w, off + D) * xs[xb];
-                int qh = w.get(Simd.I32, off + QH);
+                float d = Lanes256.f16(w, off + D) * xs[xb];
+                int qh = w.get(LittleEndian.I32, off + QH);
                 int xo = xb * QK;
-                ShortVector q = Simd.u8x16(w, off + QS);
-                ShortVector lo = q.and((short) 0xF).add(Simd.clearBits(qh, bits).and((short) -16));
-                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).add(Simd.clearBits(qh >>> 16, bits).and((short) -16));
-                ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+                ShortVector q = Lanes256.u8x16(w, off + QS);
+                ShortVector lo = q.and((short) 0xF).add(Lanes256.clearBits(qh, bits).and((short) -16));
+                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).add(Lanes256.clearBits(qh >>> 16, bits).and((short) -16));
+                ShortVector p = lo.mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                        .add(hi.mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)));
+                acc = Lanes256.pairSum(p).fma(FloatVector.broadcast(Lanes256.F, d), acc);
             }
             out[outOff + r] = acc.reduceLanes(VectorOperators.ADD);
         }
@@ -146,13 +146,13 @@ final class Q5_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     @Override
     public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
         long off = offset;
-        IntVector iota = Simd.iota();
+        IntVector iota = Lanes256.iota();
         for (int b = 0; b < cols / QK; b++, off += BYTES, yo += QK) {
-            float d = Simd.f16(w, off + D);
-            IntVector qh = IntVector.broadcast(Simd.I, w.get(Simd.I32, off + QH));
+            float d = Lanes256.f16(w, off + D);
+            IntVector qh = IntVector.broadcast(Lanes256.I, w.get(LittleEndian.I32, off + QH));
             for (int p = 0; p < 4; p++) { // weights e = 8p .. 8p+7
-                IntVector q = (IntVector) ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 8 * (p & 1), Simd.LE)
-                        .convertShape(VectorOperators.B2I, Simd.I, 0);
+                IntVector q = (IntVector) ByteVector.fromMemorySegment(Lanes256.B64, w, off + QS + 8 * (p & 1), LittleEndian.ORDER)
+                        .convertShape(VectorOperators.B2I, Lanes256.I, 0);
                 IntVector v = q.lanewise(VectorOperators.LSHR, 4 * (p >>> 1)).and(0xF)
                         .or(qh.lanewise(VectorOperators.LSHR, iota.add(8 * p)).and(1).lanewise(VectorOperators.LSHL, 4))
                         .sub(16);

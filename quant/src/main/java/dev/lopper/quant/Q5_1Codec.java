@@ -8,11 +8,11 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.putU32;
-import static dev.lopper.quant.Bytes.u32;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.putU32;
+import static dev.lopper.quant.LittleEndian.u32;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q5_1 — ggml-common.h {@code block_q5_1}: 32 weights in 24 bytes (6 bits/weight), scale and offset.
@@ -118,26 +118,26 @@ final class Q5_1Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         short[] xq = a.q;
         float[] xs = a.scale;
         float[] xsum = a.sum32;
-        ShortVector bits = Simd.laneBits();
+        ShortVector bits = Lanes256.laneBits();
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb0 = ab * nb;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             float offsets = 0;
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
                 int xb = xb0 + b;
-                float d = Simd.f16(w, off + D) * xs[xb];
-                offsets += Simd.f16(w, off + M) * xsum[xb];
-                int qh = w.get(Simd.I32, off + QH);
+                float d = Lanes256.f16(w, off + D) * xs[xb];
+                offsets += Lanes256.f16(w, off + M) * xsum[xb];
+                int qh = w.get(LittleEndian.I32, off + QH);
                 int xo = xb * QK;
-                ShortVector q = Simd.u8x16(w, off + QS);
-                ShortVector lo = q.and((short) 0xF).or((short) 16).add(Simd.clearBits(qh, bits).and((short) -16));
+                ShortVector q = Lanes256.u8x16(w, off + QS);
+                ShortVector lo = q.and((short) 0xF).or((short) 16).add(Lanes256.clearBits(qh, bits).and((short) -16));
                 ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).or((short) 16)
-                        .add(Simd.clearBits(qh >>> 16, bits).and((short) -16));
-                ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                        .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d), acc);
+                        .add(Lanes256.clearBits(qh >>> 16, bits).and((short) -16));
+                ShortVector p = lo.mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                        .add(hi.mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)));
+                acc = Lanes256.pairSum(p).fma(FloatVector.broadcast(Lanes256.F, d), acc);
             }
             out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) + offsets;
         }

@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q5_K — ggml-common.h {@code block_q5_K}: 256 weights in 176 bytes (5.5 bits/weight), 8 sub-blocks of 32 with a
@@ -123,17 +123,17 @@ final class Q5_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
             int xb = ab * nb * 8;
-            FloatVector acc = FloatVector.zero(Simd.F);
+            FloatVector acc = FloatVector.zero(Lanes256.F);
             float mins = 0;
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
-                float d = Simd.f16(w, off + D);
-                float dmin = Simd.f16(w, off + DMIN);
-                int u0 = w.get(Simd.I32, off + SCALES);
-                int u1 = w.get(Simd.I32, off + SCALES + 4);
-                int u2 = w.get(Simd.I32, off + SCALES + 8);
-                long scales = Simd.kScales(u0, u1, u2);
-                long ms = Simd.kMins(u0, u1, u2);
+                float d = Lanes256.f16(w, off + D);
+                float dmin = Lanes256.f16(w, off + DMIN);
+                int u0 = w.get(LittleEndian.I32, off + SCALES);
+                int u1 = w.get(LittleEndian.I32, off + SCALES + 4);
+                int u2 = w.get(LittleEndian.I32, off + SCALES + 8);
+                long scales = Lanes256.kScales(u0, u1, u2);
+                long ms = Lanes256.kMins(u0, u1, u2);
                 // One 32-weight sub-block per iteration, each vector operation written once (see Q6_K: C2's
                 // inlining budget).
                 for (int j = 0; j < 8; j++, xb++) {
@@ -141,16 +141,16 @@ final class Q5_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
                     mins += dmin * ((int) (ms >>> (8 * j)) & 0xFF) * xsum[xb];
                     long qs = off + QS + 32 * (j >>> 1);
                     int nibble = 4 * (j & 1);
-                    ShortVector lo = Simd.u8x16(w, qs).lanewise(VectorOperators.LSHR, nibble).and((short) 0xF)
-                            .or(Simd.u8x16(w, off + QH).lanewise(VectorOperators.LSHL, 4)
+                    ShortVector lo = Lanes256.u8x16(w, qs).lanewise(VectorOperators.LSHR, nibble).and((short) 0xF)
+                            .or(Lanes256.u8x16(w, off + QH).lanewise(VectorOperators.LSHL, 4)
                                     .lanewise(VectorOperators.LSHR, j).and((short) 16));
-                    ShortVector hi = Simd.u8x16(w, qs + 16).lanewise(VectorOperators.LSHR, nibble).and((short) 0xF)
-                            .or(Simd.u8x16(w, off + QH + 16).lanewise(VectorOperators.LSHL, 4)
+                    ShortVector hi = Lanes256.u8x16(w, qs + 16).lanewise(VectorOperators.LSHR, nibble).and((short) 0xF)
+                            .or(Lanes256.u8x16(w, off + QH + 16).lanewise(VectorOperators.LSHL, 4)
                                     .lanewise(VectorOperators.LSHR, j).and((short) 16));
                     int xo = xb * 32;
-                    ShortVector p = lo.mul(ShortVector.fromArray(Simd.S, xq, xo))
-                            .add(hi.mul(ShortVector.fromArray(Simd.S, xq, xo + 16)));
-                    acc = Simd.pairSum(p).fma(FloatVector.broadcast(Simd.F, d * sc * xs[xb]), acc);
+                    ShortVector p = lo.mul(ShortVector.fromArray(Lanes256.S, xq, xo))
+                            .add(hi.mul(ShortVector.fromArray(Lanes256.S, xq, xo + 16)));
+                    acc = Lanes256.pairSum(p).fma(FloatVector.broadcast(Lanes256.F, d * sc * xs[xb]), acc);
                 }
             }
             out[outOff + r] = acc.reduceLanes(VectorOperators.ADD) - mins;

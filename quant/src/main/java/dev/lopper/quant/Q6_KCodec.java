@@ -10,10 +10,10 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.i8;
-import static dev.lopper.quant.Bytes.putF16;
-import static dev.lopper.quant.Bytes.u8;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.i8;
+import static dev.lopper.quant.LittleEndian.putF16;
+import static dev.lopper.quant.LittleEndian.u8;
 
 /**
  * Q6_K — ggml-common.h {@code block_q6_K}: 256 weights in 210 bytes (6.5625 bits/weight), 16 groups of 16 with a
@@ -144,7 +144,7 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
      * 16 for quarters 1/3, and 16 of qh (two bits per quarter) widened once, giving the four 16-weight groups
      * 8h+p, +2, +4, +6. Quants stay unsigned (0..63): Σ (q − 32)·x = Σ q·x − 32·Σx, the second term from the
      * activations' per-16 sums and the scales, in vector form per super-block. The Vector API is called directly
-     * (see Simd on C2's limits); the four parts stay a loop, which keeps the method small enough for C1 (written
+     * (see Lanes256 on C2's limits); the four parts stay a loop, which keeps the method small enough for C1 (written
      * out, C1 gave up on it and the first calls ran interpreted for seconds).
      */
     @Override
@@ -157,57 +157,57 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         int xb0 = ab * nb * 8;
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
-            FloatVector acc0 = FloatVector.zero(Simd.F);
-            FloatVector acc1 = FloatVector.zero(Simd.F);
-            FloatVector offsets = FloatVector.zero(Simd.F);
+            FloatVector acc0 = FloatVector.zero(Lanes256.F);
+            FloatVector acc1 = FloatVector.zero(Lanes256.F);
+            FloatVector offsets = FloatVector.zero(Lanes256.F);
             for (int b = 0; b < nb; b++) {
                 long off = row + (long) b * BYTES;
                 int xb = xb0 + 8 * b;
                 // d · scale_g for the 16 groups; Σ d·scale_g·Σx_g; and d · scale_g · x-scale into tmp
-                FloatVector d = FloatVector.broadcast(Simd.F, Simd.f16(w, off + D));
-                FloatVector s0 = Simd.bytesToFloats(w.get(Simd.I64, off + SCALES)).mul(d);
-                FloatVector s1 = Simd.bytesToFloats(w.get(Simd.I64, off + SCALES + 8)).mul(d);
-                offsets = s0.fma(FloatVector.fromArray(Simd.F, xsum16, 2 * xb), offsets);
-                offsets = s1.fma(FloatVector.fromArray(Simd.F, xsum16, 2 * xb + 8), offsets);
-                s0.mul(FloatVector.fromArray(Simd.F, xs16, 2 * xb)).intoArray(tmp, 0);
-                s1.mul(FloatVector.fromArray(Simd.F, xs16, 2 * xb + 8)).intoArray(tmp, 8);
+                FloatVector d = FloatVector.broadcast(Lanes256.F, Lanes256.f16(w, off + D));
+                FloatVector s0 = Lanes256.bytesToFloats(w.get(LittleEndian.I64, off + SCALES)).mul(d);
+                FloatVector s1 = Lanes256.bytesToFloats(w.get(LittleEndian.I64, off + SCALES + 8)).mul(d);
+                offsets = s0.fma(FloatVector.fromArray(Lanes256.F, xsum16, 2 * xb), offsets);
+                offsets = s1.fma(FloatVector.fromArray(Lanes256.F, xsum16, 2 * xb + 8), offsets);
+                s0.mul(FloatVector.fromArray(Lanes256.F, xs16, 2 * xb)).intoArray(tmp, 0);
+                s1.mul(FloatVector.fromArray(Lanes256.F, xs16, 2 * xb + 8)).intoArray(tmp, 8);
                 for (int part = 0; part < 4; part++) { // half h = part/2, lanes l = 16p .. 16p+15, p = part%2
                     int h = part >>> 1;
                     int p = part & 1;
                     long ql = off + QL + 64 * h + 16 * p;
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ql + 32, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, ql, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, ql + 32, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
                     long qhs = off + QH + 32 * h + 16 * p;
-                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, qhs, Simd.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Simd.S, 0);
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, qhs, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes256.S, 0);
                     int xo = (xb + 4 * h) * 32 + 16 * p;
                     int g = 8 * h + p;
                     IntVector p0 = (IntVector) lo.and((short) 0xF)
                             .or(qh.lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo)).reinterpretShape(Simd.I, 0);
+                            .mul(ShortVector.fromArray(Lanes256.S, xq, xo)).reinterpretShape(Lanes256.I, 0);
                     IntVector p1 = (IntVector) hi.and((short) 0xF)
                             .or(qh.lanewise(VectorOperators.LSHL, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 32)).reinterpretShape(Simd.I, 0);
+                            .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 32)).reinterpretShape(Lanes256.I, 0);
                     IntVector p2 = (IntVector) lo.lanewise(VectorOperators.LSHR, 4).or(qh.and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 64)).reinterpretShape(Simd.I, 0);
+                            .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 64)).reinterpretShape(Lanes256.I, 0);
                     IntVector p3 = (IntVector) hi.lanewise(VectorOperators.LSHR, 4)
                             .or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 0x30))
-                            .mul(ShortVector.fromArray(Simd.S, xq, xo + 96)).reinterpretShape(Simd.I, 0);
-                    // pair sums (Simd.pairSum, spelled out), scaled per group
+                            .mul(ShortVector.fromArray(Lanes256.S, xq, xo + 96)).reinterpretShape(Lanes256.I, 0);
+                    // pair sums (Lanes256.pairSum, spelled out), scaled per group
                     acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[g]), acc0);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[g]), acc0);
                     acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[g + 2]), acc1);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[g + 2]), acc1);
                     acc0 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[g + 4]), acc0);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[g + 4]), acc0);
                     acc1 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16))
-                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, tmp[g + 6]), acc1);
+                            .lanewise(VectorOperators.ASHR, 16).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, tmp[g + 6]), acc1);
                 }
             }
             out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD)
@@ -220,19 +220,19 @@ final class Q6_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
         long off = offset;
         for (int b = 0; b < cols / QK; b++, off += BYTES) {
-            float d = Simd.f16(w, off + D);
-            long scales0 = w.get(Simd.I64, off + SCALES);
-            long scales1 = w.get(Simd.I64, off + SCALES + 8);
+            float d = Lanes256.f16(w, off + D);
+            long scales0 = w.get(LittleEndian.I64, off + SCALES);
+            long scales1 = w.get(LittleEndian.I64, off + SCALES + 8);
             for (int g = 0; g < 16; g++, yo += 16) {
                 int h = g >>> 3;
                 int k = (g >>> 1) & 3;
-                FloatVector dl = FloatVector.broadcast(Simd.F, d * (byte) ((g < 8 ? scales0 : scales1) >>> (8 * (g & 7))));
+                FloatVector dl = FloatVector.broadcast(Lanes256.F, d * (byte) ((g < 8 ? scales0 : scales1) >>> (8 * (g & 7))));
                 for (int p = 0; p < 2; p++) {
                     int l = 16 * (g & 1) + 8 * p; // position within the 32-weight quarter
-                    IntVector ql = (IntVector) ByteVector.fromMemorySegment(Simd.B64, w,
-                            off + QL + 64 * h + 32 * (k & 1) + l, Simd.LE).convertShape(VectorOperators.B2I, Simd.I, 0);
-                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(Simd.B64, w, off + QH + 32 * h + l, Simd.LE)
-                            .convertShape(VectorOperators.B2I, Simd.I, 0);
+                    IntVector ql = (IntVector) ByteVector.fromMemorySegment(Lanes256.B64, w,
+                            off + QL + 64 * h + 32 * (k & 1) + l, LittleEndian.ORDER).convertShape(VectorOperators.B2I, Lanes256.I, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(Lanes256.B64, w, off + QH + 32 * h + l, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2I, Lanes256.I, 0);
                     IntVector q = ql.lanewise(VectorOperators.LSHR, 4 * (k >>> 1)).and(0xF)
                             .or(qh.lanewise(VectorOperators.LSHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4))
                             .sub(32);

@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.lopper.quant.Bytes.f16;
-import static dev.lopper.quant.Bytes.i8;
-import static dev.lopper.quant.Bytes.putF16;
+import static dev.lopper.quant.LittleEndian.f16;
+import static dev.lopper.quant.LittleEndian.i8;
+import static dev.lopper.quant.LittleEndian.putF16;
 
 /**
  * Q8_0 — ggml-common.h {@code block_q8_0}: 32 weights in 34 bytes (8.5 bits/weight), symmetric.
@@ -94,7 +94,7 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     /**
      * Per block: the 32 int8 weights widened to shorts, times the int8 activations; the two halves' products are
      * added as shorts (|·| ≤ 2·128·127) and summed in adjacent pairs as ints. Two blocks per iteration, with the
-     * Vector API called directly: through the helpers, some compilations ran past C2's node budget (see Simd).
+     * Vector API called directly: through the helpers, some compilations ran past C2's node budget (see Lanes256).
      * Rows longer than {@link Activations#WIDE} read the activations as bytes (L1 footprint, see there).
      */
     @Override
@@ -109,61 +109,61 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         int xb = ab * nb;
         for (int r = 0; r < n; r++) {
             long row = offset + r * rowBytes;
-            FloatVector acc0 = FloatVector.zero(Simd.F);
-            FloatVector acc1 = FloatVector.zero(Simd.F);
+            FloatVector acc0 = FloatVector.zero(Lanes256.F);
+            FloatVector acc1 = FloatVector.zero(Lanes256.F);
             int b = 0;
             for (; b < pairs; b += 2) {
                 long o0 = row + (long) b * BYTES;
                 long o1 = o0 + BYTES;
                 int xo = (xb + b) * QK;
                 {
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o0 + QS + 16, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo);
-                    ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + 16)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + 16);
-                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, o0 + D)) * xs[xb + b];
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o0 + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o0 + QS + 16, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0) : ShortVector.fromArray(Lanes256.S, xq, xo);
+                    ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo + 16)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0) : ShortVector.fromArray(Lanes256.S, xq, xo + 16);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, o0 + D)) * xs[xb + b];
                     acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, d), acc0);
+                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, d), acc0);
                 }
                 {
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o1 + QS, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o1 + QS + 16, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + QK)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + QK);
-                    ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + QK + 16)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0)
-                            : ShortVector.fromArray(Simd.S, xq, xo + QK + 16);
-                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, o1 + D)) * xs[xb + b + 1];
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o1 + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o1 + QS + 16, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo + QK)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0) : ShortVector.fromArray(Lanes256.S, xq, xo + QK);
+                    ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo + QK + 16)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0)
+                            : ShortVector.fromArray(Lanes256.S, xq, xo + QK + 16);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, o1 + D)) * xs[xb + b + 1];
                     acc1 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, d), acc1);
+                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, d), acc1);
                 }
             }
             if (b < nb) { // an odd last block
                 long o = row + (long) b * BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS, Simd.LE)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0);
-                ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, o + QS + 16, Simd.LE)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0);
-                ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo);
-                ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + 16)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + 16);
-                IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
-                float d = Float.float16ToFloat(w.get(Simd.I16, o + D)) * xs[xb + b];
+                ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o + QS, LittleEndian.ORDER)
+                        .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, o + QS + 16, LittleEndian.ORDER)
+                        .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo)
+                        .convertShape(VectorOperators.B2S, Lanes256.S, 0) : ShortVector.fromArray(Lanes256.S, xq, xo);
+                ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo + 16)
+                        .convertShape(VectorOperators.B2S, Lanes256.S, 0) : ShortVector.fromArray(Lanes256.S, xq, xo + 16);
+                IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Lanes256.I, 0);
+                float d = Float.float16ToFloat(w.get(LittleEndian.I16, o + D)) * xs[xb + b];
                 acc0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                        .fma(FloatVector.broadcast(Simd.F, d), acc0);
+                        .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                        .fma(FloatVector.broadcast(Lanes256.F, d), acc0);
             }
             out[outOff + r] = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
@@ -191,38 +191,38 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
         for (int r = 0; r < n; r++) {
             long rowA = offsetA + r * rowBytes;
             long rowB = offsetB + r * rowBytes;
-            FloatVector accA = FloatVector.zero(Simd.F);
-            FloatVector accB = FloatVector.zero(Simd.F);
+            FloatVector accA = FloatVector.zero(Lanes256.F);
+            FloatVector accB = FloatVector.zero(Lanes256.F);
             for (int b = 0; b < nb; b++) {
                 long oa = rowA + (long) b * BYTES;
                 long ob = rowB + (long) b * BYTES;
                 int xo = (xb + b) * QK;
-                ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo);
-                ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Simd.B128, x8, xo + 16)
-                        .convertShape(VectorOperators.B2S, Simd.S, 0) : ShortVector.fromArray(Simd.S, xq, xo + 16);
+                ShortVector x0 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo)
+                        .convertShape(VectorOperators.B2S, Lanes256.S, 0) : ShortVector.fromArray(Lanes256.S, xq, xo);
+                ShortVector x1 = wide ? (ShortVector) ByteVector.fromArray(Lanes256.B128, x8, xo + 16)
+                        .convertShape(VectorOperators.B2S, Lanes256.S, 0) : ShortVector.fromArray(Lanes256.S, xq, xo + 16);
                 float s = xs[xb + b];
                 {
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, oa + QS, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, oa + QS + 16, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, oa + D)) * s;
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, oa + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, oa + QS + 16, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, oa + D)) * s;
                     accA = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, d), accA);
+                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, d), accA);
                 }
                 {
-                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ob + QS, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Simd.B128, w, ob + QS + 16, Simd.LE)
-                            .convertShape(VectorOperators.B2S, Simd.S, 0);
-                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Simd.I, 0);
-                    float d = Float.float16ToFloat(w.get(Simd.I16, ob + D)) * s;
+                    ShortVector lo = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, ob + QS, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    ShortVector hi = (ShortVector) ByteVector.fromMemorySegment(Lanes256.B128, w, ob + QS + 16, LittleEndian.ORDER)
+                            .convertShape(VectorOperators.B2S, Lanes256.S, 0);
+                    IntVector p = (IntVector) lo.mul(x0).add(hi.mul(x1)).reinterpretShape(Lanes256.I, 0);
+                    float d = Float.float16ToFloat(w.get(LittleEndian.I16, ob + D)) * s;
                     accB = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Simd.F, 0))
-                            .fma(FloatVector.broadcast(Simd.F, d), accB);
+                            .add(p.lanewise(VectorOperators.ASHR, 16)).convertShape(VectorOperators.I2F, Lanes256.F, 0))
+                            .fma(FloatVector.broadcast(Lanes256.F, d), accB);
                 }
             }
             out[outA + r] = accA.reduceLanes(VectorOperators.ADD);
@@ -235,10 +235,10 @@ final class Q8_0Codec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     public void dequantizeRow(MemorySegment w, long offset, int cols, float[] y, int yo) {
         long off = offset;
         for (int b = 0; b < cols / QK; b++, off += BYTES, yo += QK) {
-            FloatVector d = FloatVector.broadcast(Simd.F, Simd.f16(w, off + D));
+            FloatVector d = FloatVector.broadcast(Lanes256.F, Lanes256.f16(w, off + D));
             for (int p = 0; p < 4; p++) {
-                ((FloatVector) ByteVector.fromMemorySegment(Simd.B64, w, off + QS + 8 * p, Simd.LE)
-                        .convertShape(VectorOperators.B2F, Simd.F, 0)).mul(d).intoArray(y, yo + 8 * p);
+                ((FloatVector) ByteVector.fromMemorySegment(Lanes256.B64, w, off + QS + 8 * p, LittleEndian.ORDER)
+                        .convertShape(VectorOperators.B2F, Lanes256.F, 0)).mul(d).intoArray(y, yo + 8 * p);
             }
         }
     }

@@ -4,9 +4,27 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The matrix × vector hot path of one type: dot products of consecutive rows with one activation vector, read
- * straight from the (mapped, native) segment with vector loads. Implemented by the codec classes; package-private.
+ * straight from the (mapped, native) segment with vector loads. Implemented by the codec classes at 256 bits (which
+ * run at both widths) and, where one helps, by a {@code <TYPE>Kernel512} class; {@link MatMul} picks by
+ * {@link #BITS}. Package-private.
  */
 interface RowKernel {
+
+    /**
+     * Whether the vector kernels run at all: they need 256-bit vectors with hardware support (the preferred float
+     * species at least 256 bits wide). Elsewhere every type goes through {@link BlockCodec#dot}.
+     */
+    boolean ENABLED = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+            && !Boolean.getBoolean("lopper.noKernels");
+
+    /**
+     * The vector width the kernels are chosen for: the JVM's preferred species (512 bits on hosts with AVX-512
+     * unless {@code -XX:MaxVectorSize=32}, else 256), or {@code -Dlopper.vectorBits=256|512} to force one (the
+     * tests run the kernels at both; a 512-bit species on a host without it runs the Vector API's Java fallback,
+     * correct but ~100× slower, so only force 512 for tests).
+     */
+    int BITS = Integer.getInteger("lopper.vectorBits",
+            Math.max(256, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize())) >= 512 ? 512 : 256;
 
     /** Whether the kernel reads the int8 form of the activations (else their float values). */
     boolean int8();

@@ -92,7 +92,7 @@ class BlockCodecTest {
     void everyHalfDecodesExactly() {
         MemorySegment all = MemorySegment.ofArray(new short[65536 + 1]); // + 1: odd byte offset below
         for (int i = 0; i < 65536; i++) {
-            all.set(Bytes.I16, 2L + 2L * i - 1, (short) i);
+            all.set(LittleEndian.I16, 2L + 2L * i - 1, (short) i);
         }
         float[] f16 = new float[65536];
         float[] bf16 = new float[65536];

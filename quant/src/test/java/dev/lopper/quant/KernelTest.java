@@ -44,7 +44,7 @@ class KernelTest {
      * Whether the kernels run at a forced width the host's vectors lack ({@code -Dlopper.vectorBits=512} without
      * AVX-512): the Vector API's Java fallback, about 100 times slower, so the tests keep to their smaller inputs.
      */
-    private static final boolean EMULATED = Simd.BITS > FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    private static final boolean EMULATED = RowKernel.BITS > FloatVector.SPECIES_PREFERRED.vectorBitSize();
 
     /** The given sizes, or only the first {@code keep} of them when the width is emulated. */
     private static int[] sizes(int keep, int... all) {
@@ -77,13 +77,17 @@ class KernelTest {
         }
     }
 
-    /** The kernel of each type is the one for the width the kernels run at ({@link Simd#BITS}). */
+    /** The kernel of each type is the one for the width the kernels run at ({@link RowKernel#BITS}). */
     @Test
     void kernelsFollowTheVectorWidth() {
-        MemorySegment seg = Arena.ofAuto().allocate(GgmlType.Q4_0.byteSize(64));
-        RowKernel k = MatMul.kernelFor(new WeightMatrix("w", GgmlType.Q4_0, seg, 1, 64));
-        assertEquals(Simd.BITS == 512 ? Q4_0Kernel512.class : Q4_0Codec.class, k.getClass(),
-                "Q4_0 at " + Simd.BITS + " bits");
+        Map<GgmlType, Class<?>> wide = Map.of(GgmlType.Q4_0, Q4_0Kernel512.class, GgmlType.Q4_1, Q4_1Kernel512.class,
+                GgmlType.Q8_0, Q8_0Kernel512.class);
+        for (GgmlType t : wide.keySet()) {
+            MemorySegment seg = Arena.ofAuto().allocate(t.byteSize(64));
+            RowKernel k = MatMul.kernelFor(new WeightMatrix("w", t, seg, 1, 64));
+            assertEquals(RowKernel.BITS == 512 ? wide.get(t) : BlockCodec.of(t).getClass(), k.getClass(),
+                    t + " at " + RowKernel.BITS + " bits");
+        }
     }
 
     @ParameterizedTest

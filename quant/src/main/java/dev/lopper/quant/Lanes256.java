@@ -9,11 +9,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
- * Shapes and small steps shared by the row kernels. The kernels are written for 256-bit float vectors (8 lanes):
+ * The 256-bit species and small steps of the 256-bit row kernels (the codecs' own {@link RowKernel}s), which run at
+ * both widths; {@link Lanes512} has the 512-bit ones. The kernels are written for 256-bit float vectors (8 lanes):
  * a 32-weight block is 16 bytes of nibbles or 32 bytes of int8, widened to two 16-lane short vectors, multiplied
  * by the int8 activations (stored pre-widened as shorts, see {@link Activations}) and pair-summed into 8 ints.
  * On AVX2 the Vector API has no byte multiply-add (maddubs), so 16-bit multiplies are the int8 dot product here.
@@ -34,13 +33,7 @@ import java.nio.ByteOrder;
  * <li>C2 has no 1-lane vectors: see {@link #bytesToFloats}.</li>
  * </ul>
  */
-final class Simd {
-
-    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+final class Lanes256 {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
@@ -49,33 +42,17 @@ final class Simd {
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_64;
 
-    /**
-     * Whether the vector kernels run at all: they need 256-bit vectors with hardware support (the preferred float
-     * species at least 256 bits wide). Elsewhere every type goes through {@link BlockCodec#dot}.
-     */
-    static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
-            && !Boolean.getBoolean("lopper.noKernels");
-
-    /**
-     * The vector width the kernels are chosen for: the JVM's preferred species (512 bits on hosts with AVX-512
-     * unless {@code -XX:MaxVectorSize=32}, else 256), or {@code -Dlopper.vectorBits=256|512} to force one (the
-     * tests run the kernels at both; a 512-bit species on a host without it runs the Vector API's Java fallback,
-     * correct but ~100× slower, so only force 512 for tests).
-     */
-    static final int BITS = Integer.getInteger("lopper.vectorBits",
-            Math.max(256, FloatVector.SPECIES_PREFERRED.vectorBitSize())) >= 512 ? 512 : 256;
-
-    private Simd() {
+    private Lanes256() {
     }
 
     /** ggml_half at byte {@code off} of a segment. */
     static float f16(MemorySegment s, long off) {
-        return Float.float16ToFloat(s.get(I16, off));
+        return Float.float16ToFloat(s.get(LittleEndian.I16, off));
     }
 
     /** 16 unsigned bytes at {@code off}, zero-extended to 16 shorts. */
     static ShortVector u8x16(MemorySegment s, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(B128, s, off, LE)
+        return (ShortVector) ByteVector.fromMemorySegment(B128, s, off, LittleEndian.ORDER)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
     }
 
@@ -149,14 +126,14 @@ final class Simd {
      * {@link BlockCodec#dequantize} handles them).
      */
     static FloatVector f16x8(MemorySegment s, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S128, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S128, s, off, LittleEndian.ORDER).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFFFFF)
                 .reinterpretAsFloats().mul(0x1p112f);
     }
 
     /** 8 bfloat16 values at {@code off} as floats (exact). */
     static FloatVector bf16x8(MemorySegment s, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S128, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S128, s, off, LittleEndian.ORDER).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 

@@ -8,8 +8,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API kernels on arrays: float dot products and the widening of 16-bit floats. */
-final class Vec {
+/**
+ * Vector API steps on Java arrays at the JVM's preferred width (the exact reference paths of the codecs: float dot
+ * products and the exact widening of 16-bit floats, infinities and NaNs included), as opposed to the row kernels'
+ * fixed-width steps on mapped segments ({@link Lanes256}, {@link Lanes512}).
+ */
+final class ArrayLanes {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
@@ -19,7 +23,7 @@ final class Vec {
     /** Whether {@link #S} exists, i.e. 16-bit values can widen lane for lane into {@link #F}. */
     static final boolean WIDEN = S != null;
 
-    private Vec() {
+    private ArrayLanes() {
     }
 
     /** Σ a[ao+i]·b[bo+i], i &lt; n. */
