@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 SynthCommand.class,
                 QuantizeCommand.class,
+                ConvertCommand.class,
                 BenchCommand.class,
                 TemplateCommand.class,
                 ServeCommand.class,

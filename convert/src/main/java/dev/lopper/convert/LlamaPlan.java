@@ -195,7 +195,9 @@ final class LlamaPlan {
         if (eps.isPresent()) {
             md.putFloat32("llama.attention.layer_norm_rms_epsilon", (float) eps.getAsDouble());
         }
-        if (cfg.root().has("head_dim")) {
+        boolean headsVary = layers.keySet().stream().anyMatch(b -> heads[b] != cfg.heads());
+        if (cfg.root().has("head_dim") || headsVary || (long) hd * cfg.heads() != dim) {
+            // with per-layer head counts the head size cannot be derived from embedding_length / head_count
             md.putUint32("llama.attention.key_length", hd).putUint32("llama.attention.value_length", hd);
         }
         md.putUint32("general.file_type", fileType(out, outType));
