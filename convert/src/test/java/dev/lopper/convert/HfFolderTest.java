@@ -189,6 +189,26 @@ class HfFolderTest {
         assertFalse(r.notes().stream().anyMatch(n -> n.contains("pre-tokenizer")), r.notes().toString());
     }
 
+    @Test
+    void specialIdsFromSpecialTokensMapAndGenerationConfig(@TempDir Path tmp) throws Exception {
+        SyntheticFolder f = new SyntheticFolder(1, 2, 1, 64);
+        f.config.put("bos_token_id", 0).put("eos_token_id", 1).put("pad_token_id", -1); // decapoda-style
+        Path hf = f.write(tmp.resolve("hf"));
+        Files.writeString(hf.resolve("special_tokens_map.json"), "{\"pad_token\": \"<unk>\"}");
+        Files.writeString(hf.resolve("generation_config.json"), "{\"sep_token_id\": [5, 6]}");
+        Path out = tmp.resolve("m.gguf");
+        ConversionReport r = convert(hf, out, OutType.AUTO);
+        try (GgufFile g = GgufFile.open(out)) {
+            GgufMetadata md = g.metadata();
+            assertEquals(1, md.getInt("tokenizer.ggml.bos_token_id")); // the tokenizer's, not config.json's 0
+            assertEquals(2, md.getInt("tokenizer.ggml.eos_token_id"));
+            assertEquals(0, md.getInt("tokenizer.ggml.padding_token_id")); // '<unk>' named by special_tokens_map
+            assertEquals(5, md.getInt("tokenizer.ggml.seperator_token_id")); // generation_config, first of the list
+        }
+        assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("config.json bos_token_id 0 disagrees")),
+                r.notes().toString());
+    }
+
     private static short[] shorts(GgufFile g, String name) {
         var t = g.tensor(name).orElseThrow();
         var seg = g.data(t);

@@ -29,8 +29,9 @@ import java.util.Map;
  *   <li>ids the tokenizer does not fill up to the model's vocabulary size become {@code [PAD<id>]}, UNUSED, score
  *   −10000 (SentencePiece) as llama.cpp pads.</li>
  *   <li>Special ids: from the tokenizer itself (the pieces named by {@code tokenizer_config.json}'s
- *   {@code bos_token} etc., then SentencePiece's own bos/eos/unk/pad ids); {@code config.json}'s {@code *_token_id}
- *   only where the tokenizer says nothing. Decapoda-style configs (bos 0, eos 1, pad −1) that disagree with the
+ *   {@code bos_token} etc., or {@code special_tokens_map.json}'s, then SentencePiece's own bos/eos/unk/pad ids);
+ *   {@code config.json}'s {@code *_token_id} (else {@code generation_config.json}'s) only where the tokenizer says
+ *   nothing. Decapoda-style configs (bos 0, eos 1, pad −1) that disagree with the
  *   tokenizer are noted and ignored. {@code add_bos_token}, {@code add_eos_token}, {@code chat_template} and
  *   {@code add_prefix_space} come from {@code tokenizer_config.json}.</li>
  * </ul>
@@ -56,6 +57,8 @@ public final class Vocabulary {
     public static void add(Path dir, int nVocab, HfConfig config, GgufMetadata.Builder md, List<String> notes)
             throws IOException {
         JsonNode tc = JsonFiles.readOptional(dir.resolve("tokenizer_config.json")).orElse(JsonFiles.missing());
+        JsonNode stm = JsonFiles.readOptional(dir.resolve("special_tokens_map.json")).orElse(JsonFiles.missing());
+        JsonNode gen = JsonFiles.readOptional(dir.resolve("generation_config.json")).orElse(JsonFiles.missing());
         Path spm = dir.resolve("tokenizer.model");
         Path tj = dir.resolve("tokenizer.json");
         String[] tokens;
@@ -125,7 +128,7 @@ public final class Vocabulary {
                     .putStringArray("tokenizer.ggml.tokens", tokens)
                     .putFloat32Array("tokenizer.ggml.scores", scores)
                     .putInt32Array("tokenizer.ggml.token_type", types);
-            Map<String, Integer> fromTc = idsFromTokenizerConfig(tc, tokens, List.of());
+            Map<String, Integer> fromTc = idsFromTokenizerConfig(tc, stm, tokens, List.of());
             special.putAll(fromTc);
             special.putIfAbsent("bos", m.bosId());
             special.putIfAbsent("eos", m.eosId());
@@ -142,26 +145,31 @@ public final class Vocabulary {
                     .putStringArray("tokenizer.ggml.tokens", tokens)
                     .putInt32Array("tokenizer.ggml.token_type", types)
                     .putStringArray("tokenizer.ggml.merges", bpe.merges());
-            special.putAll(idsFromTokenizerConfig(tc, tokens, bpe.addedTokens()));
+            special.putAll(idsFromTokenizerConfig(tc, stm, tokens, bpe.addedTokens()));
         } else {
             throw new CheckpointFormatException(String.valueOf(dir.getFileName()), "no tokenizer (tokenizer.model or "
                     + "tokenizer.json)");
         }
         for (String typ : SPECIALS) {
-            var fromConfig = config.optInt(typ + "_token_id");
-            if (fromConfig.isEmpty()) {
+            Integer fromConfig = configId(config.root(), typ);
+            String source = "config.json";
+            if (fromConfig == null) {
+                fromConfig = configId(gen, typ);
+                source = "generation_config.json";
+            }
+            if (fromConfig == null) {
                 continue;
             }
-            int id = fromConfig.getAsInt();
+            int id = fromConfig;
             Integer ours = special.get(typ);
             if (ours == null) {
                 if (id >= 0 && id < nVocab) {
                     special.put(typ, id);
                 } else {
-                    notes.add("config.json " + typ + "_token_id " + id + " is not a token id; ignored");
+                    notes.add(source + " " + typ + "_token_id " + id + " is not a token id; ignored");
                 }
             } else if (ours != id) {
-                notes.add("config.json " + typ + "_token_id " + id + " disagrees with the tokenizer (" + ours + " "
+                notes.add(source + " " + typ + "_token_id " + id + " disagrees with the tokenizer (" + ours + " "
                         + FormatException.quote(tokens[ours]) + "); the tokenizer's id is used");
             }
         }
@@ -199,8 +207,20 @@ public final class Vocabulary {
         }
     }
 
-    /** The ids of the pieces that tokenizer_config.json's {@code bos_token} etc. name (first match, as gguf-py). */
-    private static Map<String, Integer> idsFromTokenizerConfig(JsonNode tc, String[] tokens,
+    /** {@code <typ>_token_id} of a config: an integer, or the first of a list (generation_config's eos lists). */
+    private static Integer configId(JsonNode root, String typ) {
+        JsonNode n = root.get(typ + "_token_id");
+        if (n != null && n.isArray() && !n.isEmpty()) {
+            n = n.get(0);
+        }
+        return n != null && n.isIntegralNumber() && n.canConvertToInt() ? n.asInt() : null;
+    }
+
+    /**
+     * The ids of the pieces that tokenizer_config.json's {@code bos_token} etc. name (first match, as gguf-py), or
+     * special_tokens_map.json's where tokenizer_config.json has none.
+     */
+    private static Map<String, Integer> idsFromTokenizerConfig(JsonNode tc, JsonNode stm, String[] tokens,
                                                                List<BpeVocabulary.Added> added) {
         Map<String, Integer> byText = new HashMap<>();
         for (BpeVocabulary.Added a : added) {
@@ -213,7 +233,7 @@ public final class Vocabulary {
         }
         Map<String, Integer> out = new LinkedHashMap<>();
         for (String typ : SPECIALS) {
-            JsonNode entry = tc.get(typ + "_token");
+            JsonNode entry = tc.has(typ + "_token") ? tc.get(typ + "_token") : stm.get(typ + "_token");
             String content = entry == null ? null : entry.isTextual() ? entry.asText() : HfConfig.text(entry, "content");
             if (content != null && byText.containsKey(content)) {
                 out.put(typ, byText.get(content));
