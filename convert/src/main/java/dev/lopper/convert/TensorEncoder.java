@@ -28,6 +28,7 @@ final class TensorEncoder implements AutoCloseable {
     private final TensorReader reader;
     private Arena arena;
     private double lastError;
+    private short[] halves = new short[0];
 
     TensorEncoder(TensorReader reader) {
         this.reader = reader;
@@ -111,22 +112,17 @@ final class TensorEncoder implements AutoCloseable {
         return head * headDim + (r % 2) * (headDim / 2) + r / 2;
     }
 
-    private static void write(GgmlType type, float[] x, int n, MemorySegment out, long at) {
+    private void write(GgmlType type, float[] x, int n, MemorySegment out, long at) {
         switch (type) {
-            case F32 -> {
-                for (int i = 0; i < n; i++) {
-                    out.set(F32, at + 4L * i, x[i]);
+            case F32 -> MemorySegment.copy(x, 0, out, F32, at, n);
+            case F16, BF16 -> {
+                if (halves.length < n) {
+                    halves = new short[n];
                 }
-            }
-            case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    out.set(I16, at + 2L * i, Fp16.fromFloat(x[i]));
+                    halves[i] = type == GgmlType.F16 ? Fp16.fromFloat(x[i]) : Fp16.floatToBf16(x[i]);
                 }
-            }
-            case BF16 -> {
-                for (int i = 0; i < n; i++) {
-                    out.set(I16, at + 2L * i, Fp16.floatToBf16(x[i]));
-                }
+                MemorySegment.copy(halves, 0, out, I16, at, n);
             }
             default -> BlockQuantizer.forType(type).orElseThrow(() -> new IllegalStateException("no quantizer for " + type))
                     .quantize(x, 0, n, out, at);

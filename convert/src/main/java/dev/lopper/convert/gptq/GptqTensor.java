@@ -230,9 +230,13 @@ public final class GptqTensor {
 
     /** The exact weights of output row {@code o} into {@code dst[dstOffset .. + in)}. */
     public void dequantizeRow(int o, float[] dst, int dstOffset) {
-        for (int i = 0; i < in; i++) {
-            int g = gIdx[i];
-            dst[dstOffset + i] = scales[g * out + o] * (q(i, o) - zero(g, o));
+        for (int i8 = 0; i8 < in / 8; i8++) {
+            int packed = qweight[i8 * out + o];
+            for (int k = 0; k < 8; k++) {
+                int i = i8 * 8 + k;
+                int g = gIdx[i];
+                dst[dstOffset + i] = scales[g * out + o] * (((packed >>> (4 * k)) & 0xF) - zero(g, o));
+            }
         }
     }
 
