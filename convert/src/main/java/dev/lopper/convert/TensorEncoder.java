@@ -29,6 +29,9 @@ final class TensorEncoder implements AutoCloseable {
     private Arena arena;
     private double lastError;
     private short[] halves = new short[0];
+    private float[] exactBuf = new float[0];
+    private float[] backBuf = new float[0];
+    private float[] srcBuf = new float[0];
 
     TensorEncoder(TensorReader reader) {
         this.reader = reader;
@@ -51,9 +54,17 @@ final class TensorEncoder implements AutoCloseable {
         if (hd > 0 && rows % hd != 0) {
             throw new IllegalStateException(p.name() + ": " + rows + " rows are not whole heads of " + hd);
         }
-        float[] exact = new float[chunkRows * cols];
-        float[] back = new float[chunkRows * cols];
-        float[] src = hd > 0 ? new float[chunkRows * cols] : exact;
+        // three chunk buffers kept across tensors: fresh ones per tensor were garbage that the default heap let
+        // grow to ~1.5 GB of RSS on a 13B-shaped checkpoint before a collection
+        int need = chunkRows * cols;
+        if (exactBuf.length < need) {
+            exactBuf = new float[need];
+            backBuf = new float[need];
+            srcBuf = new float[need];
+        }
+        float[] exact = exactBuf;
+        float[] back = backBuf;
+        float[] src = hd > 0 ? srcBuf : exact;
         long rowBytes = p.type().byteSize(cols);
         GptqTensor gptq = p.source() instanceof PlannedTensor.FromGptq g ? g.gptq() : null;
         boolean exactMap = p.source() instanceof PlannedTensor.FromGptq g && g.exact();
