@@ -38,8 +38,9 @@ public final class BenchCommand implements Callable<Integer> {
     enum Format { md, json, jsonl }
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
-            description = "GGUF file, or synth:PRESET:TYPE for a synthetic model (synthesized once into "
-                    + "~/.cache/lopper/synth). Repeat for several models (default: the bundled demo model).")
+            description = "GGUF file, Hugging Face folder (converted once into the cache), or synth:PRESET:TYPE for "
+                    + "a synthetic model (synthesized once into ~/.cache/lopper/synth). Repeat for several models "
+                    + "(default: the bundled demo model).")
     List<String> models = new ArrayList<>();
 
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "P", split = ",", defaultValue = "512",
@@ -80,6 +81,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     SkipLayersOption skipLayers;
+
+    @Mixin
+    CacheOption cache;
 
     @Mixin
     DebugOption debug;
@@ -144,11 +148,11 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Path resolve(String model) throws Exception {
+    private Path resolve(String model) throws Exception {
         if (SynthSpec.isSpec(model)) {
             return SynthSpec.parse(model).ensure(SynthSpec.defaultCacheDir(), Terminal::notice);
         }
-        return Path.of(model);
+        return ModelPaths.resolve(Path.of(model), cache.dir());
     }
 
     private static final String ROW = "| %-30s | %10s | %10s | %-24s | %-24s | %7s | %-8s | %16s |%n";

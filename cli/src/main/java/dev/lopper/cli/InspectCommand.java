@@ -29,8 +29,12 @@ import java.util.concurrent.Callable;
 public final class InspectCommand implements Callable<Integer> {
     private static final int SHOWN_ELEMENTS = 8;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The GGUF file.")
+    @Parameters(index = "0", paramLabel = "MODEL",
+            description = "The GGUF file, or a Hugging Face folder (converted once into the cache).")
     Path model;
+
+    @Mixin
+    CacheOption cache;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
@@ -44,7 +48,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (GgufFile file = GgufFile.openForMetadata(model)) {
+        try (GgufFile file = GgufFile.openForMetadata(ModelPaths.resolve(model, cache.dir()))) {
             if (file.missingBytes() > 0) {
                 Terminal.notice(TruncationNotice.of(file));
             }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 SynthCommand.class,
                 QuantizeCommand.class,
                 ConvertCommand.class,
+                CacheCommand.class,
                 BenchCommand.class,
                 TemplateCommand.class,
                 ServeCommand.class,
