@@ -71,4 +71,30 @@ class PruneCommandTest {
         assertTrue(none.err().contains("no block is left"), none.err());
         assertFalse(none.err().contains("Exception"), none.err());
     }
+    @Test
+    void prunesAGptqConvertedModelLikeSkippingTheBlock(@TempDir Path dir) throws Exception {
+        Path converted = dir.resolve("gptq.gguf");
+        Cli.Run conv = Cli.run("convert", Cli.projectRoot().resolve("testdata/gptq/gptq-4bit-128g").toString(),
+                "-o", converted.toString());
+        assertEquals(0, conv.exit(), conv.err());
+        Path pruned = dir.resolve("gptq-pruned.gguf");
+        Cli.Run prune = Cli.run("prune", "-m", converted.toString(), "--drop", "1", "-o", pruned.toString());
+        assertEquals(0, prune.exit(), prune.err());
+        int blocks;
+        try (var f = dev.lopper.gguf.GgufFile.open(converted)) {
+            blocks = f.metadata().getInt("llama.block_count");
+        }
+        try (var f = dev.lopper.gguf.GgufFile.open(pruned)) {
+            assertEquals(blocks - 1, f.metadata().getInt("llama.block_count"));
+            assertArrayEquals(new int[]{1}, f.metadata().getIntArray("lopper.prune.removed_blocks"));
+        }
+        Cli.Run ofPruned = Cli.run("logits", "-m", pruned.toString(), "--tokens", "1,450,351,263,931", "--json");
+        Cli.Run skipping = Cli.run("logits", "-m", converted.toString(), "--tokens", "1,450,351,263,931", "--json",
+                "--skip-layers", "1");
+        Cli.Run whole = Cli.run("logits", "-m", converted.toString(), "--tokens", "1,450,351,263,931", "--json");
+        assertEquals(0, ofPruned.exit(), ofPruned.err());
+        assertEquals(0, skipping.exit(), skipping.err());
+        assertEquals(skipping.out(), ofPruned.out());
+        assertFalse(whole.out().equals(ofPruned.out()), "dropping a block must change the logits");
+    }
 }
