@@ -101,10 +101,18 @@ public record SynthPreset(String name, String description, int dim, int layers, 
         return dim / heads;
     }
 
-    /** The same geometry with another number of blocks (a quick, smaller model with real layer shapes). */
+    /**
+     * The same geometry with its first {@code n} blocks (a quick, smaller model with real layer shapes).
+     *
+     * @throws IllegalArgumentException if {@code n} is not in 1..{@link #layers()}
+     */
     public SynthPreset withLayers(int n) {
         if (n <= 0) {
             throw new IllegalArgumentException("--layers must be positive, got " + n);
+        }
+        if (n > layers) {
+            throw new IllegalArgumentException("--layers " + n + " is more than the " + layers + " blocks of "
+                    + name + "; a synthetic model keeps the first N blocks of the preset");
         }
         if (n == layers) {
             return this;

@@ -131,6 +131,9 @@ class ModelSynthesizerTest {
         assertEquals(2048, p.dim());
         assertEquals(5504, p.ffn());
         assertThrows(IllegalArgumentException.class, () -> SynthPreset.TINY.withLayers(0));
+        IllegalArgumentException above = assertThrows(IllegalArgumentException.class,
+                () -> SynthPreset.TINY.withLayers(3));
+        assertTrue(above.getMessage().contains("--layers 3 is more than the 2 blocks"), above.getMessage());
     }
 
     @Test
