@@ -88,6 +88,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         List<Integer> threadCounts = threads == null || threads.isEmpty()
@@ -95,7 +98,15 @@ public final class BenchCommand implements Callable<Integer> {
         if (plot != null && !BenchChart.supported(plot)) {
             throw new ParameterException(spec.commandLine(), "--plot: " + plot + " is neither .png nor .svg");
         }
-        BenchRunner.Config config = new BenchRunner.Config(prompts, gens, threadCounts, repetitions, seed);
+        for (int t : threadCounts) {
+            ThreadOptions.checked(spec, "-t", t);
+        }
+        BenchRunner.Config config;
+        try {
+            config = new BenchRunner.Config(prompts, gens, threadCounts, repetitions, seed);
+        } catch (IllegalArgumentException e) {
+            throw OptionChecks.bad(spec, e.getMessage());
+        }
         List<String> names = models.isEmpty() ? List.of(new ModelOptions().path().toString()) : models;
         // Resolve (and synthesize) every model first, so a typo fails before minutes of benchmarking.
         List<Path> paths = new ArrayList<>();

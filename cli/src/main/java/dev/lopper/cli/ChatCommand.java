@@ -9,11 +9,12 @@ import dev.lopper.engine.generate.Generator;
 import dev.lopper.engine.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,28 +46,30 @@ public final class ChatCommand implements Callable<Integer> {
                     + "is not a terminal).")
     String prompt;
 
-    @Option(names = {"-n", "--n-predict"}, paramLabel = "N",
+    @Mixin
+    ContextOptions context;
+
+    @Mixin
+    TemplateOption template;
+
+    @Spec
+    CommandSpec spec;
+
+    private int maxTokens;
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
             description = "Tokens per answer at most; -1 = until end of text, a stop string or a full context "
                     + "(default: ${DEFAULT-VALUE}).")
-    int maxTokens = -1;
-
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
-            description = "Context window in tokens (default: the model's, capped so the KV cache fits memory).")
-    Integer ctxSize;
-
-    @Option(names = "--template", paramLabel = "NAME",
-            description = "Chat template: auto (the model's), vicuna_v1.1, alpaca, llama-2, chatml, zephyr, completion "
-                    + "(default: auto).")
-    String template;
+    void maxTokens(int n) {
+        OptionChecks.require(n >= -1, spec, "-n must be -1 (no limit) or more, got " + n);
+        maxTokens = n;
+    }
 
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt (default: the template's own).")
     String system;
 
     @Override
     public Integer call() throws Exception {
-        if (maxTokens < -1) {
-            throw new IllegalArgumentException("-n must be -1 or more, got " + maxTokens);
-        }
         SamplingParams params = sampling.params();
         boolean interactive = prompt == null && Terminal.stdoutIsTerminal();
         String message = null;
@@ -77,11 +80,11 @@ public final class ChatCommand implements Callable<Integer> {
                         : "no message on stdin (pipe one in, or pass --prompt TEXT)");
             }
         }
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers))) {
             ChatTemplate chosen = ChatTemplateChoice.choose(llama.metadata(), llama.tokenizer().vocabulary(),
-                    template);
+                    template.name());
             ChatTemplateChoice.check(chosen, system);
-            ChatSession chat = ChatSession.open(llama, new ChatOptions(template, system, params, maxTokens, 0));
+            ChatSession chat = ChatSession.open(llama, new ChatOptions(template.name(), system, params, maxTokens, 0));
             if (interactive) {
                 ChatRepl.Settings settings = new ChatRepl.Settings(model.path(), llama.name(), params,
                         maxTokens, llama.threads());
@@ -115,6 +118,6 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     private static String readStdin() throws IOException {
-        return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        return Utf8Input.stdin();
     }
 }

@@ -23,7 +23,14 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
     static int badArguments(CommandLine.ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println("lopper: " + ex.getMessage());
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && cmd.getParent() == null
+                && !u.getUnmatched().isEmpty() && args.length > 0 && args[0].equals(u.getUnmatched().getFirst())
+                && !args[0].startsWith("-")) {
+            err.println("lopper: unknown command '" + args[0] + "'; the commands are: "
+                    + String.join(", ", cmd.getSubcommands().keySet()));
+        } else {
+            err.println("lopper: " + withoutPrefix(ex.getMessage()));
+        }
         err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return 2;
@@ -53,6 +60,22 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
         if (m == null || m.isBlank()) {
             m = t.getClass().getSimpleName();
         }
-        return m.replace('\n', ' ');
+        return withoutPrefix(m.replace('\n', ' '));
+    }
+
+    /** Drops a leading "Error: " or "lopper: " so no message reads "lopper: Error: ...". */
+    static String withoutPrefix(String m) {
+        String s = m.strip();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (String p : new String[] {"Error: ", "error: ", "ERROR: ", "lopper: "}) {
+                if (s.startsWith(p)) {
+                    s = s.substring(p.length()).strip();
+                    changed = true;
+                }
+            }
+        }
+        return s;
     }
 }

@@ -7,7 +7,9 @@ import dev.lopper.engine.sampling.Sampler;
 import dev.lopper.engine.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -32,40 +34,60 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
 
+    @Mixin
+    ContextOptions context;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "Prompt text (default: empty, start from BOS).")
-    String prompt = "";
+    String prompt;
 
-    @Option(names = {"-n", "--n-predict"}, paramLabel = "N",
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+            description = "Read the prompt from FILE (UTF-8); '-' reads it from stdin.")
+    String promptFile;
+
+    private int maxTokens;
+
+    @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "128",
             description = "Tokens to generate; -1 = until end of text or a full context (default: ${DEFAULT-VALUE}).")
-    int maxTokens = 128;
+    void maxTokens(int n) {
+        OptionChecks.require(n >= -1, spec, "-n must be -1 (no limit) or more, got " + n);
+        maxTokens = n;
+    }
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
-            description = "Context window (default: what prompt + N need, at most the model's context).")
-    Integer ctxSize;
+    @Option(names = "--truncate-prompt",
+            description = "Drop the beginning of a prompt longer than the context instead of refusing it.")
+    boolean truncatePrompt;
+
+    @Option(names = "--no-perf", description = "Do not print the timing summary on stderr.")
+    boolean noPerf;
 
     @Option(names = "--no-eos-stop", description = "Keep generating after an end-of-text token.", hidden = true)
     boolean ignoreEos;
 
     @Override
     public Integer call() throws Exception {
-        if (maxTokens < -1) {
-            throw new IllegalArgumentException("-n must be -1 or more, got " + maxTokens);
+        if (prompt != null && promptFile != null) {
+            throw OptionChecks.bad(spec, "give the prompt with -p or -f, not both");
         }
+        String promptText = promptFile != null ? Utf8Input.read(promptFile) : prompt == null ? "" : prompt;
         var params = sampling.params();
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers))) {
             Tokenizer tokenizer = llama.tokenizer();
-            int[] tokens = prompt.isEmpty()
+            int[] tokens = promptText.isEmpty()
                     ? new int[]{tokenizer.bos()}
-                    : tokenizer.encode(prompt, true, true);
+                    : tokenizer.encode(promptText, true, true);
             if (tokens.length == 0) {
                 tokens = new int[]{tokenizer.bos()};
             }
+            BosCheck.warnIfDoubled(tokenizer, tokens);
             int window = llama.contextSize();
-            int ctx = ctxSize != null || maxTokens < 0 ? window
+            int ctx = context.requested() != null || maxTokens < 0 ? window
                     : (int) Math.min(window, (long) tokens.length + maxTokens);
             if (tokens.length > ctx) {
-                throw new IllegalArgumentException("prompt is " + tokens.length + " tokens but the context holds "
-                        + ctx + " (raise --ctx-size)");
+                tokens = PromptFit.fit(tokens, ctx, window, maxTokens, llama.config().contextLength(),
+                        truncatePrompt, tokenizer.bos());
             }
             Session session = llama.newSession(ctx);
             Sampler sampler = new Sampler(params, llama.config().vocabSize());
@@ -75,13 +97,16 @@ public final class GenerateCommand implements Callable<Integer> {
                         out.print(text);
                         out.flush();
                     }, () -> false);
-            if (r.reason() == Generator.StopReason.CONTEXT_FULL) {
-                Terminal.notice("stopped: the context of " + ctx + " tokens is full");
-            }
             if (Terminal.stdoutIsTerminal()) {
                 out.println();
             }
             out.flush();
+            if (r.reason() == Generator.StopReason.CONTEXT_FULL) {
+                Terminal.notice("stopped: the context of " + ctx + " tokens is full");
+            }
+            if (!noPerf) {
+                Terminal.notice(Timing.summary(r));
+            }
         }
         return 0;
     }

@@ -21,12 +21,12 @@ final class ModelLoading {
     }
 
     /**
-     * Load options from {@code -t}, {@code --ctx-size} (null: the model's window, capped to fit memory) and
+     * Load options from {@code -t}, {@code --ctx-size} (null or 0: the model's window, capped to fit memory) and
      * {@code --skip-layers}.
      */
     static Lopper.Options options(ThreadOptions threads, Integer ctxSize, SkipLayersOption skip) {
-        if (ctxSize != null && ctxSize < 1) {
-            throw new IllegalArgumentException("--ctx-size must be at least 1, got " + ctxSize);
+        if (ctxSize != null && ctxSize < 0) {
+            throw new IllegalArgumentException("--ctx-size must be 0 (the model's context) or more, got " + ctxSize);
         }
         return new Lopper.Options(threads.count(), ctxSize == null ? 0 : ctxSize).withSkipBlocks(skip.blocks());
     }

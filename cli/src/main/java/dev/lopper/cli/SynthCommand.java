@@ -7,7 +7,9 @@ import dev.lopper.gguf.GgmlType;
 import dev.lopper.gguf.TypeMix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -55,6 +57,9 @@ public final class SynthCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = Terminal.out();
@@ -68,7 +73,11 @@ public final class SynthCommand implements Callable<Integer> {
         SynthPreset p = SynthPreset.named(preset);
         FileType t = FileType.parse(type);
         if (layers != null) {
-            p = p.withLayers(layers);
+            try {
+                p = p.withLayers(layers);
+            } catch (IllegalArgumentException e) {
+                throw OptionChecks.bad(spec, e.getMessage());
+            }
         }
         if (output == null) {
             throw new IllegalArgumentException("-o FILE is required (for example -o /tmp/" + p.name() + "-"

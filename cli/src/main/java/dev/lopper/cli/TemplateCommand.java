@@ -3,14 +3,20 @@ package dev.lopper.cli;
 import dev.lopper.chat.ChatTemplate;
 import dev.lopper.chat.ChatTemplateException;
 import dev.lopper.chat.Conversation;
+import dev.lopper.chat.Message;
 import dev.lopper.engine.tokenizer.Vocabulary;
 import dev.lopper.gguf.GgufFile;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -26,10 +32,8 @@ public final class TemplateCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
 
-    @Option(names = "--template", paramLabel = "NAME",
-            description = "Chat template: auto (the model's), vicuna_v1.1, alpaca, llama-2, chatml, zephyr, completion "
-                    + "(default: auto).")
-    String template;
+    @Mixin
+    TemplateOption template;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt (default: the template's own).")
     String system;
@@ -37,17 +41,33 @@ public final class TemplateCommand implements Callable<Integer> {
     @Option(names = "--no-generation-prompt", description = "Do not end with the cue for the assistant's reply.")
     boolean noGenerationPrompt;
 
-    @ArgGroup(exclusive = false, multiplicity = "1..*")
-    List<Exchange> exchanges;
+    @Spec
+    CommandSpec spec;
 
-    /** One {@code --user U [--assistant A]} pair, in command-line order. */
-    static final class Exchange {
-        @Option(names = "--user", paramLabel = "TEXT", required = true, description = "A user message (repeatable).")
-        String user;
+    @Option(names = "--user", paramLabel = "TEXT", required = true, description = "A user message (repeatable).")
+    List<String> users;
 
-        @Option(names = "--assistant", paramLabel = "TEXT",
-                description = "The assistant's reply to the preceding --user (repeatable).")
-        String assistant;
+    @Option(names = "--assistant", paramLabel = "TEXT",
+            description = "An assistant message (repeatable); turns are kept in command-line order.")
+    List<String> assistants = List.of();
+
+    /** The --user and --assistant values in the order they were given. */
+    private List<Message> turnsInOrder() {
+        List<Message> turns = new ArrayList<>();
+        Iterator<String> u = users.iterator();
+        Iterator<String> a = assistants.iterator();
+        for (ArgSpec arg : spec.commandLine().getParseResult().matchedArgs()) {
+            if (arg instanceof OptionSpec o && o.longestName().equals("--user")) {
+                turns.add(Message.user(u.next()));
+            } else if (arg instanceof OptionSpec o && o.longestName().equals("--assistant")) {
+                if (turns.isEmpty()) {
+                    throw OptionChecks.bad(spec, "--assistant comes before any --user: a conversation starts with "
+                            + "the user");
+                }
+                turns.add(Message.assistant(a.next()));
+            }
+        }
+        return turns;
     }
 
     @Override
@@ -57,14 +77,12 @@ public final class TemplateCommand implements Callable<Integer> {
             if (file.missingBytes() > 0) {
                 Terminal.notice(TruncationNotice.of(file));
             }
-            chosen = ChatTemplateChoice.choose(file.metadata(), Vocabulary.fromGguf(file.metadata()), template);
+            chosen = ChatTemplateChoice.choose(file.metadata(), Vocabulary.fromGguf(file.metadata()),
+                    template.name());
         }
         Conversation c = new Conversation(chosen, system);
-        for (Exchange e : exchanges) {
-            c.addUser(e.user);
-            if (e.assistant != null) {
-                c.addAssistant(e.assistant);
-            }
+        for (Message m : turnsInOrder()) {
+            c.add(m);
         }
         String text;
         try {

@@ -7,7 +7,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 
@@ -41,6 +40,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             }
             Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
             int[] ids = tokenizer.encode(prompt, !noBos, !noParseSpecial);
+            BosCheck.warnIfDoubled(tokenizer, ids);
             PrintStream out = Terminal.out();
             if (idsOnly) {
                 StringJoiner j = new StringJoiner(", ", "[", "]");
@@ -50,8 +50,7 @@ public final class TokenizeCommand implements Callable<Integer> {
                 out.println(j);
             } else {
                 for (int id : ids) {
-                    out.printf("%6d -> '%s'%n", id,
-                            new String(tokenizer.pieceBytes(id, true), StandardCharsets.UTF_8));
+                    out.printf("%6d -> '%s'%n", id, PieceText.of(tokenizer.pieceBytes(id, true)));
                 }
             }
             out.flush();

@@ -99,7 +99,7 @@ class BenchCommandTest {
         assertTrue(synth.err().contains("sheared-llama-1.3b"), synth.err());
 
         Cli.Run nothing = Cli.run("bench", "-m", model.toString(), "-p", "0", "-n", "0");
-        assertEquals(1, nothing.exit());
+        assertEquals(2, nothing.exit());
         assertTrue(nothing.err().contains("nothing to run"), nothing.err());
 
         Cli.Run format = Cli.run("bench", "-m", model.toString(), "-o", "xml");

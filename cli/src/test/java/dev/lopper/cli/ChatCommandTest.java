@@ -84,7 +84,7 @@ class ChatCommandTest {
     @Test
     void badMaxTokens() throws Exception {
         Cli.Run r = Cli.run("chat", "-n", "-2", "--prompt", "x");
-        assertEquals(1, r.exit());
-        assertTrue(r.err().contains("-n must be -1 or more"), r.err());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("-n must be -1 (no limit) or more, got -2"), r.err());
     }
 }

@@ -95,7 +95,7 @@ class ErrorHandlingTest {
     void badArgumentsExitTwo() throws Exception {
         assertOneLineError(Cli.run("generate", "--temp", "hot"), 2, "--temp");
         assertOneLineError(Cli.run("generate", "--no-such-option"), 2, "--no-such-option");
-        assertOneLineError(Cli.run("generate", "--top-p", "3", "-n", "1"), 1, "top-p");
+        assertOneLineError(Cli.run("generate", "--top-p", "3", "-n", "1"), 2, "top-p");
     }
 
     @Test

@@ -56,8 +56,8 @@ class TemplateCommandTest {
     @Test
     void unknownTemplateIsOneLineListingTheNames() throws Exception {
         Cli.Run r = Cli.run("template", "--template", "nope", "--user", "Hi");
-        assertEquals(1, r.exit());
-        assertEquals(1, r.errLines().size(), r.err());
+        assertEquals(2, r.exit());
+        assertEquals(2, r.errLines().size(), "the message and the usage hint: " + r.err());
         assertTrue(r.err().contains("unknown chat template 'nope'") && r.err().contains("vicuna_v1.1"), r.err());
     }
 
