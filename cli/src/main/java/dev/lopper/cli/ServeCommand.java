@@ -64,9 +64,8 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Browser origins allowed besides localhost; '*' for any (default: localhost only).")
     List<String> cors = new ArrayList<>();
 
-    @Option(names = "--template", paramLabel = "NAME",
-            description = "Chat template: auto (the model's), or a built-in name as in 'lopper chat' (default: auto).")
-    String template;
+    @Mixin
+    TemplateOption template;
 
     @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "5",
             description = "On Ctrl-C or SIGTERM, how long running requests may finish (default: ${DEFAULT-VALUE}).")
@@ -81,7 +80,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (drainSeconds < 0) {
             throw new IllegalArgumentException("--drain must be 0 or more, got " + drainSeconds);
         }
-        ServerOptions options = new ServerOptions(host, port, parallel, queue, key, cors, template);
+        ServerOptions options = new ServerOptions(host, port, parallel, queue, key, cors, template.name());
         Model loaded = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers));
         LopperServer server;
         try {

@@ -57,7 +57,7 @@ class BadArgumentsTest {
     void unknownCommandListsTheCommands() throws Exception {
         Cli.Run r = Cli.run("nope");
         assertBadArgument(r, "unknown command 'nope'; the commands are: chat, generate, inspect, logits, tokenize, "
-                + "synth, bench, template, help");
+                + "synth, bench, template, serve, help");
     }
 
     @Test
