@@ -69,14 +69,35 @@ final class JinjaSupport {
         return s;
     }
 
+    /** Longest rendered prompt (and longest string a template may build), in chars. */
+    static final long MAX_OUTPUT_CHARS = 1L << 20;
+    /** Largest list or map a template may build. */
+    static final int MAX_COLLECTION_SIZE = 100_000;
+    /** Most elements of one {@code range()}: with lists capped too, this bounds every loop's iterations. */
+    static final int MAX_RANGE = 1_000;
+    /** Deepest nesting of template rendering (includes, nested expressions rendered as templates). */
+    static final int MAX_RENDER_DEPTH = 10;
+    /** Deepest macro recursion. */
+    static final int MAX_MACRO_DEPTH = 20;
+
     private static Jinjava create() {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        // A GGUF chat template is untrusted code: bound what it can make and how long it can loop or recurse.
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
+                .withMaxOutputSize(MAX_OUTPUT_CHARS)
+                .withMaxStringLength(MAX_OUTPUT_CHARS)
+                .withMaxListSize(MAX_COLLECTION_SIZE)
+                .withMaxMapSize(MAX_COLLECTION_SIZE)
+                .withRangeLimit(MAX_RANGE)
+                .withMaxRenderDepth(MAX_RENDER_DEPTH)
+                .withEnableRecursiveMacroCalls(true)
+                .withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
+                .withNodePreProcessor((node, interpreter) -> RenderBudget.charge())
                 .build();
         Jinjava jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(function("raise_exception", "raiseException", Object.class));

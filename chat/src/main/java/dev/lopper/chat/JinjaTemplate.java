@@ -109,15 +109,31 @@ public final class JinjaTemplate implements ChatTemplate {
 
         JinjaSupport.clearRaised();
         RenderResult result;
+        RenderBudget.start();
         try {
             result = JinjaSupport.jinjava().renderForResult(source, context);
+        } catch (RenderBudget.Exceeded e) {
+            throw new ChatTemplateException("chat template '" + name + "' cannot be rendered: " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof RenderBudget.Exceeded)) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof RenderBudget.Exceeded exceeded) {
+                throw new ChatTemplateException("chat template '" + name + "' cannot be rendered: "
+                        + exceeded.getMessage(), e);
+            }
             String raised = JinjaSupport.takeRaised();
             if (raised != null) {
                 throw raisedException(raised);
             }
             throw new ChatTemplateException(
                     "chat template '" + name + "' cannot be rendered: " + oneLine(String.valueOf(e.getMessage())), e);
+        } finally {
+            String over = RenderBudget.end();
+            if (over != null) {
+                throw new ChatTemplateException("chat template '" + name + "' cannot be rendered: " + over);
+            }
         }
         String raised = JinjaSupport.takeRaised();
         if (raised != null) {
