@@ -88,9 +88,6 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     DebugOption debug;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         List<Integer> threadCounts = threads == null || threads.isEmpty()
