@@ -1,5 +1,7 @@
 package dev.lopper.cli;
 
+import dev.lopper.chat.ChatTemplateException;
+import dev.lopper.engine.model.ModelFormatException;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -54,6 +56,8 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
             case IOException e -> e.getMessage();
             case IllegalArgumentException e -> e.getMessage();
             case IllegalStateException e -> e.getMessage();
+            case ModelFormatException e -> e.getMessage();
+            case ChatTemplateException e -> e.getMessage();
             case java.util.NoSuchElementException e -> e.getMessage();
             default -> "internal error: " + t + " (run with --debug for the stack trace)";
         };
