@@ -3,6 +3,7 @@ package dev.lopper.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lopper.engine.model.BlockLayout;
+import dev.lopper.engine.model.BlockRanges;
 import dev.lopper.gguf.GgmlType;
 import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.GgufMetadata;
@@ -108,8 +109,8 @@ public final class InspectCommand implements Callable<Integer> {
         s.byType().forEach((type, acc) -> out.printf("  %-7s %4d tensors, %s, %s elements%n", type, acc[0],
                 Sizes.bytes(acc[1]), Sizes.count(acc[2])));
         BlockLayout b = s.blocks();
-        out.printf("  blocks: %d of %d present %s%n", b.present().size(), b.blockCount(), Ranges.of(b.present()));
-        out.printf("  missing blocks: %s%n", b.missing().isEmpty() ? "none" : Ranges.of(b.missing()));
+        out.printf("  blocks: %d of %d present %s%n", b.present().size(), b.blockCount(), BlockRanges.of(b.present()));
+        out.printf("  missing blocks: %s%n", b.missing().isEmpty() ? "none" : BlockRanges.of(b.missing()));
         b.incomplete().forEach((block, lacking) ->
                 out.printf("  incomplete block %d: lacks %s%n", block, String.join(", ", lacking)));
     }
