@@ -280,26 +280,4 @@ public final class ChatSession implements AutoCloseable {
             throw new ContextFullException(needed + 1, session.capacity());
         }
     }
-
-    /** Passes text on once the first non-whitespace character has come. */
-    private static final class LeadingSpaceTrimmer implements Consumer<String> {
-        private final Consumer<String> out;
-        private boolean started;
-
-        LeadingSpaceTrimmer(Consumer<String> out) {
-            this.out = out;
-        }
-
-        @Override
-        public void accept(String text) {
-            if (!started) {
-                text = text.stripLeading();
-                if (text.isEmpty()) {
-                    return;
-                }
-                started = true;
-            }
-            out.accept(text);
-        }
-    }
 }

@@ -4,6 +4,7 @@ import dev.lopper.chat.BuiltinTemplate;
 import dev.lopper.chat.ChatTemplate;
 import dev.lopper.chat.ChatTemplateException;
 import dev.lopper.chat.ChatTemplates;
+import dev.lopper.chat.LeadingSpaceTrimmer;
 import dev.lopper.engine.Model;
 import dev.lopper.engine.generate.Generator;
 import dev.lopper.engine.generate.Session;
@@ -173,27 +174,5 @@ final class ModelService implements AutoCloseable {
     public void close() {
         stop();
         batcher.close();
-    }
-
-    /** Passes text on once the first non-whitespace character has come (models write " Hello" after a cue). */
-    private static final class LeadingSpaceTrimmer implements Consumer<String> {
-        private final Consumer<String> out;
-        private boolean started;
-
-        LeadingSpaceTrimmer(Consumer<String> out) {
-            this.out = out;
-        }
-
-        @Override
-        public void accept(String text) {
-            if (!started) {
-                text = text.stripLeading();
-                if (text.isEmpty()) {
-                    return;
-                }
-                started = true;
-            }
-            out.accept(text);
-        }
     }
 }
