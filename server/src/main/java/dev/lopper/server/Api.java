@@ -227,14 +227,25 @@ final class Api implements HttpHandler {
             return;
         }
         StringBuilder text = new StringBuilder();
+        JsonReply reply = new JsonReply(ex);
         ModelService.Outcome o;
         try {
-            o = service.generate(r, prompt, text::append, () -> false);
+            o = service.generate(r, prompt, text::append, reply::start, reply::gone);
         } catch (SlotPool.QueueFullException e) {
             throw queueFull();
+        } catch (RuntimeException e) {
+            if (!reply.started()) {
+                throw e;
+            }
+            LOG.log(Level.WARNING, "request failed: " + e, e);
+            reply.finish(errorBody(new ApiException(500, "server_error", "internal error: " + e.getMessage(), null,
+                    null)));
+            return;
         }
         if (o == null) {
-            throw new ApiException(503, "server_error", "the server is stopping", null, null);
+            // The client left (nothing more to say), or the server is stopping: say so in place of the answer.
+            reply.finish(errorBody(new ApiException(503, "server_error", "the server is stopping", null, null)));
+            return;
         }
         ObjectNode res = head(id, chat ? "chat.completion" : "text_completion", now);
         ObjectNode choice = res.putArray("choices").addObject();
@@ -249,7 +260,7 @@ final class Api implements HttpHandler {
         choice.putNull("logprobs");
         choice.put("finish_reason", o.finishReason());
         usage(res, o);
-        sendJson(ex, 200, res);
+        reply.finish(JSON.writeValueAsBytes(res));
     }
 
     private void stream(HttpExchange ex, CompletionRequest r, boolean chat, int[] prompt, String id, long now)
@@ -280,7 +291,7 @@ final class Api implements HttpHandler {
         };
         ModelService.Outcome o;
         try {
-            o = service.generate(r, prompt, out, sse::gone);
+            o = service.generate(r, prompt, out, () -> { }, sse::gone);
         } catch (SlotPool.QueueFullException e) {
             throw queueFull();
         }
@@ -341,6 +352,19 @@ final class Api implements HttpHandler {
         if (ex.getResponseCode() != -1) {
             return; // a stream already started: the client sees it end
         }
+        if (e.status() == 429) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+        }
+        try {
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            send(ex, e.status(), errorBody(e));
+        } catch (IOException io) {
+            LOG.log(Level.FINE, "client gone before the error was sent", io);
+        }
+    }
+
+    /** OpenAI's error object: {@code {"error": {"message", "type", "param", "code"}}}. */
+    private static byte[] errorBody(ApiException e) {
         ObjectNode o = JSON.createObjectNode();
         ObjectNode err = o.putObject("error");
         err.put("message", e.getMessage());
@@ -355,13 +379,10 @@ final class Api implements HttpHandler {
         } else {
             err.put("code", e.code());
         }
-        if (e.status() == 429) {
-            ex.getResponseHeaders().set("Retry-After", "1");
-        }
         try {
-            sendJson(ex, e.status(), o);
-        } catch (IOException io) {
-            LOG.log(Level.FINE, "client gone before the error was sent", io);
+            return JSON.writeValueAsBytes(o);
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
         }
     }
 

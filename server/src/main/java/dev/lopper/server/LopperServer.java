@@ -69,6 +69,11 @@ public final class LopperServer implements AutoCloseable {
         return service.batcher().rows();
     }
 
+    /** The model side, for tests in this package (slots, queue, batcher). */
+    ModelService service() {
+        return service;
+    }
+
     /** Tokens generated so far, over all requests. */
     public long generatedTokens() {
         return service.generatedTokens();

@@ -113,14 +113,16 @@ final class ModelService implements AutoCloseable {
     /**
      * Waits for a slot and generates the answer to {@code prompt}, streaming its text to {@code out}.
      *
-     * @param gone true once the client has gone: polled while queued and after every token
+     * @param admitted run once the request holds a slot or a place in line (it will not get a 429 any more)
+     * @param gone     true once the client has gone: polled while queued (every {@link SlotPool#POLL_MILLIS}),
+     *                 between prompt batches and after every token
      * @return null when the client went away (or the server stopped) before the answer was done
      */
-    Outcome generate(CompletionRequest r, int[] prompt, Consumer<String> out, BooleanSupplier gone)
-            throws SlotPool.QueueFullException {
+    Outcome generate(CompletionRequest r, int[] prompt, Consumer<String> out, Runnable admitted,
+                     BooleanSupplier gone) throws SlotPool.QueueFullException {
         Session session;
         try {
-            session = slots.acquire(prompt, () -> stopping || gone.getAsBoolean());
+            session = slots.acquire(prompt, admitted, () -> stopping || gone.getAsBoolean());
         } catch (SlotPool.GaveUpException e) {
             return null;
         }

@@ -43,32 +43,49 @@ final class SlotPool {
         this.queue = queue;
     }
 
+    /** A free slot for {@code prompt}, waiting in line when all are busy; see {@link #acquire(int[], Runnable, BooleanSupplier)}. */
+    Session acquire(int[] prompt, BooleanSupplier gone) throws QueueFullException, GaveUpException {
+        return acquire(prompt, () -> { }, gone);
+    }
+
     /**
      * A free slot for {@code prompt}, waiting in line when all are busy.
      *
-     * @param gone polled while waiting: true once the client has disconnected
+     * @param admitted run (outside the lock) once the request holds a slot or a place in line, so it will not be
+     *                 refused any more, before any waiting: a non-streaming request sends its response headers there
+     *                 so that it can probe its client while it waits. If it throws, the slot or place is given back
+     * @param gone     polled while waiting: true once the client has disconnected
      */
-    Session acquire(int[] prompt, BooleanSupplier gone) throws QueueFullException, GaveUpException {
+    Session acquire(int[] prompt, Runnable admitted, BooleanSupplier gone) throws QueueFullException,
+            GaveUpException {
         Object ticket = new Object();
+        Session now = null;
         synchronized (this) {
             if (closed) {
                 throw new GaveUpException();
             }
             if (!free.isEmpty() && waiting.isEmpty()) {
-                return take(prompt);
-            }
-            if (waiting.size() >= queue) {
+                now = take(prompt);
+            } else if (waiting.size() >= queue) {
                 throw new QueueFullException();
+            } else {
+                waiting.addLast(ticket);
             }
-            waiting.addLast(ticket);
         }
+        boolean given = false;
         try {
+            admitted.run();
+            if (now != null) {
+                given = true;
+                return now;
+            }
             while (true) {
                 synchronized (this) {
                     if (closed) {
                         throw new GaveUpException();
                     }
                     if (waiting.peekFirst() == ticket && !free.isEmpty()) {
+                        given = true;
                         return take(prompt);
                     }
                     wait(POLL_MILLIS);
@@ -82,6 +99,9 @@ final class SlotPool {
             throw new GaveUpException();
         } finally {
             synchronized (this) {
+                if (now != null && !given) {
+                    free.add(now);
+                }
                 waiting.remove(ticket);
                 notifyAll();
             }

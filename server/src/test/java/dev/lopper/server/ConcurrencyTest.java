@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -130,6 +132,103 @@ class ConcurrencyTest {
             JsonNode health = TestServer.json(s.get("/health").body());
             assertEquals(0, health.path("slots_processing").asInt(), health.toString());
             assertEquals(200, s.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":2}").statusCode());
+        }
+    }
+
+    /** Sends a request on a raw socket and reads the response up to its headers and first body chunk. */
+    private static Socket rawRequest(TestServer s, String path, String body) throws Exception {
+        Socket socket = new Socket("127.0.0.1", s.server.port());
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        String head = readUntil(socket.getInputStream(), "\r\n\r\n");
+        assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        readChunk(socket.getInputStream());
+        return socket;
+    }
+
+    private static String readUntil(InputStream in, String end) throws Exception {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        while (!seen.toString(StandardCharsets.US_ASCII).endsWith(end)) {
+            int b = in.read();
+            assertTrue(b >= 0, "connection ended after: " + seen);
+            seen.write(b);
+        }
+        return seen.toString(StandardCharsets.US_ASCII);
+    }
+
+    /** One chunk of a chunked body, which must be whitespace (a probe). */
+    private static void readChunk(InputStream in) throws Exception {
+        int size = Integer.parseInt(readUntil(in, "\r\n").strip(), 16);
+        String data = readUntil(in, "\r\n");
+        assertEquals(size + 2, data.length());
+        assertTrue(data.isBlank(), "a probe is whitespace: '" + data + "'");
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what);
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void aNonStreamingClientThatDisconnectsWhileGeneratingFreesItsSlot() throws Exception {
+        try (TestServer s = new TestServer(TestServer.demo(), 512, ServerOptions.defaults().withParallel(1))) {
+            String body = "{\"prompt\":\"Once upon a time\",\"max_tokens\":400,\"temperature\":0}";
+            int fullTokens = TestServer.json(s.post("/v1/completions", body).body()).path("usage")
+                    .path("completion_tokens").asInt();
+            long generated0 = s.server.generatedTokens();
+            SlotPool slots = s.server.service().slots();
+            long closedAt;
+            try (Socket socket = rawRequest(s, "/v1/completions", body)) {
+                readChunk(socket.getInputStream()); // a poll after a token: generating
+                assertEquals(1, slots.busy(), "the request holds the slot");
+                closedAt = System.nanoTime();
+            }
+            await(() -> s.server.cancelled() == 1, "the generation was stopped");
+            await(() -> slots.busy() == 0, "the slot is free");
+            long freedMillis = (System.nanoTime() - closedAt) / 1_000_000;
+            long generated = s.server.generatedTokens() - generated0;
+            System.out.printf("non-streaming disconnect: %d of %d tokens generated, slot free %d ms after the "
+                    + "close%n", generated, fullTokens, freedMillis);
+            assertTrue(generated < fullTokens / 2, generated + " tokens generated; the whole answer is "
+                    + fullTokens);
+            HttpResponse<String> next = s.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":2}");
+            assertEquals(200, next.statusCode());
+            assertEquals("text_completion", TestServer.json(next.body()).path("object").asText(), next.body());
+        }
+    }
+
+    @Test
+    void aNonStreamingClientThatDisconnectsWhileQueuedLeavesTheQueue() throws Exception {
+        try (TestServer s = new TestServer(TestServer.demo(), 512, ServerOptions.defaults().withParallel(1)
+                .withQueue(1))) {
+            SlotPool slots = s.server.service().slots();
+            dev.lopper.engine.generate.Session held = slots.acquire(new int[]{1}, () -> false); // the slot is busy
+            String body = "{\"prompt\":\"Once upon a time\",\"max_tokens\":8,\"temperature\":0}";
+            long closedAt;
+            try (Socket socket = rawRequest(s, "/v1/completions", body)) {
+                assertEquals(1, slots.waiting(), "the request waits in the queue");
+                assertEquals(429, s.post("/v1/completions", body).statusCode(), "its place is taken");
+                closedAt = System.nanoTime();
+            }
+            await(() -> slots.waiting() == 0, "the request left the queue");
+            long leftMillis = (System.nanoTime() - closedAt) / 1_000_000;
+            System.out.printf("non-streaming disconnect while queued: queue place free %d ms after the close%n",
+                    leftMillis);
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<HttpResponse<String>> next = pool.submit(() -> s.post("/v1/completions", body));
+                await(() -> slots.waiting() == 1, "the next request takes the queue place");
+                slots.release(held);
+                assertEquals(200, next.get().statusCode(), "and then the slot");
+            }
+            assertEquals(0, s.server.cancelled(), "the request that left never generated");
+            assertEquals(8, s.server.generatedTokens(), "only the last request generated");
         }
     }
 
