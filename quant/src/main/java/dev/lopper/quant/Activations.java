@@ -29,10 +29,9 @@ public final class Activations {
     /** The int8 values, widened to shorts so that the kernels load them straight into 16-bit lanes. */
     final short[] q;
     /**
-     * Rows longer than this also get their int8 values as bytes ({@link #q8}). The 16-bit activations of a longer row
-     * (over 12 KiB) stop fitting in L1 beside the weight stream: measured on one thread streaming Q8_0 from memory,
-     * 15.1 GB/s at 6144 columns, 12.6 at 7168, 8.5 at 11008 (st-vicuna-5.5b's ffn_down), 7.9 at 13824; reading bytes
-     * instead holds 14.5 at all of these and costs ~5% below 6144 columns (one more widening per 16 activations).
+     * Rows longer than this also get their int8 values as bytes ({@link #q8}): beyond ~12 KiB the 16-bit activations
+     * stop fitting in L1 beside the weight stream, and reading bytes (one more widening per 16 activations) is then
+     * faster. The measurements behind the threshold are in docs/quant-types.md ("Long rows").
      */
     static final int WIDE = 6144;
     /** The same int8 values as bytes, made only for rows longer than {@link #WIDE} (read by Q8_0's kernel). */

@@ -17,21 +17,11 @@ import java.lang.foreign.MemorySegment;
  * by the int8 activations (stored pre-widened as shorts, see {@link Activations}) and pair-summed into 8 ints.
  * On AVX2 the Vector API has no byte multiply-add (maddubs), so 16-bit multiplies are the int8 dot product here.
  *
- * <p>Writing kernels for the JIT (JDK 25), as measured on these kernels:
- * <ul>
- * <li>Loop over blocks with an int index and derive the (long) segment offset from it, {@code row + (long) b *
- * BYTES}. A long offset bumped beside the index made C2 build a loop nest that recomputed addresses and kept every
- * range check (Q8_0 ran ~40% slower).</li>
- * <li>C2 inlines the Vector API's own methods (annotated ForceInline) late, past its parse-time node budget, but
- * stops inlining ordinary methods — such as the helpers here — once that budget (NodeCountInliningCutoff, not
- * settable in product builds) is spent. A helper not inlined returns a boxed vector, and the operations after it
- * run the allocating Java fallback, several times slower. Small kernels use the helpers; the large ones (Q4_K,
- * Q6_K) call the Vector API directly. A kernel that allocates in its steady state has hit this.</li>
- * <li>C1 gives up on very large methods ("out of virtual registers"); such a method then runs interpreted — with
- * the Vector API, for seconds — until C2 compiles it. Keep a kernel's bytecode small enough (Q6_K keeps its four
- * parts in a loop).</li>
- * <li>C2 has no 1-lane vectors: see {@link #bytesToFloats}.</li>
- * </ul>
+ * <p>Writing kernels for the JIT (JDK 25): derive segment offsets from an int block index; call the Vector API
+ * directly in large kernels (C2 stops inlining ordinary helpers once its node budget is spent, and the operations
+ * after a helper that was not inlined run the allocating fallback); keep a kernel's bytecode small enough for C1;
+ * C2 has no 1-lane vectors (see {@link #bytesToFloats}). The measurements behind these rules are in
+ * docs/quant-types.md ("Lessons").
  */
 final class Lanes256 {
 

@@ -107,17 +107,14 @@ final class Q4_KCodec implements BlockCodec, BlockQuantizer, BlockFormat, RowKer
     /**
      * Per super-block: the 8 combined scales d · scale_j · x-scale_j in vector form into {@code tmp}, the min terms
      * dmin · min_j · Σx_j in one FMA, then the four 64-weight chunks, each 32 bytes widened once and split into
-     * its two sub-blocks. Two chunks per iteration of a two-step loop: one chunk per iteration ran ~40% slower
-     * (loop entry and exit code per super-block), all four written out made a graph so large that some C2
-     * compilations stopped inlining before the end (allocating fallback, decode at half speed). The Vector API
+     * its two sub-blocks. Two chunks per iteration of a two-step loop: one chunk per iteration paid loop entry and exit per
+     * super-block, and all four written out made a graph so large that some C2 compilations stopped inlining
+     * before the end (the allocating fallback). The Vector API
      * calls are made directly rather than through {@link Lanes256}'s helpers (see Lanes256).
      *
-     * <p>One loop runs over the super-blocks of all {@code n} rows, closing a row when its last block is done. A
-     * loop per row cost ~1.5 super-blocks' time on entering each row (C2 compiled it as a pre-loop copy of the body
-     * with range checks before the main copy), 14% of a 2048-column row — Sheared-LLaMA's attention and ffn gate/up.
-     * One thread, rows in L2, old and new alternating in one JVM: 2048 columns 7.2–7.5 → 7.7–8.2 GB/s, 16384
-     * columns 8.3–8.6 → 7.9–8.2 (the single loop keeps its range checks). Q6_K's heavier body showed no per-row
-     * cost; Q4_0's and Q8_0's two-block loops ran 5–20% slower as one loop.
+     * <p>One loop runs over the super-blocks of all {@code n} rows, closing a row when its last block is done: a
+     * loop per row paid C2's pre-loop and range-check set-up on entering each row, a large share of a 2048-column
+     * row (figures in docs/quant-types.md).
      */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
