@@ -18,6 +18,8 @@ final class Lanes512 {
     static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
     /** Half a vector of bytes: 32 quants that widen to the 32 shorts of {@link #S}. */
     static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    /** A quarter vector of bytes: 16 values that widen to the 16 ints or floats of {@link #I} / {@link #F}. */
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
