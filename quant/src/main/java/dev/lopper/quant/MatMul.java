@@ -130,6 +130,7 @@ public final class MatMul {
             case Q4_1 -> Q4_1Kernel512.INSTANCE;
             case Q8_0 -> Q8_0Kernel512.INSTANCE;
             case Q6_K -> Q6_KKernel512.INSTANCE;
+            case Q4_K -> Q4_KKernel512.INSTANCE;
             default -> narrow;
         };
     }
