@@ -41,6 +41,7 @@ final class ModelService implements AutoCloseable {
     private volatile boolean stopping;
     private final AtomicLong generatedTokens = new AtomicLong();
     private final AtomicLong cancelled = new AtomicLong();
+    private volatile Runnable afterText = () -> { };
 
     ModelService(Model model, ServerOptions options) {
         this.model = model;
@@ -136,7 +137,12 @@ final class ModelService implements AutoCloseable {
             if (chat) {
                 stops.addAll(template.stopStrings());
             }
-            Consumer<String> shown = chat && template != BuiltinTemplate.COMPLETION ? new LeadingSpaceTrimmer(out) : out;
+            Consumer<String> sent = text -> {
+                out.accept(text);
+                afterText.run();
+            };
+            Consumer<String> shown = chat && template != BuiltinTemplate.COMPLETION ? new LeadingSpaceTrimmer(sent)
+                    : sent;
             Sampler sampler = new Sampler(r.sampling(), model.config().vocabSize());
             Generator.Result result = new Generator(session, model.tokenizer(), sampler).generate(
                     Arrays.copyOfRange(prompt, reused, prompt.length), max, stops, false, shown,
@@ -154,6 +160,14 @@ final class ModelService implements AutoCloseable {
         } finally {
             slots.release(session);
         }
+    }
+
+    /**
+     * Test seam: runs on a request's thread after each piece of answer text it hands on. Tests slow answers down
+     * with it, so that a browser can stop one mid-stream; nothing else sets it.
+     */
+    void afterText(Runnable hook) {
+        afterText = hook;
     }
 
     /** Tokens generated so far, over all requests. */

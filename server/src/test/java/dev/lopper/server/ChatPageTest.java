@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The chat page in a real headless Chromium (Debian's chromium + chromium-driver, driven by Selenium): it asks for
- * the API key, streams an answer into the page, and shows model text as text, never as HTML. A screenshot goes to
+ * the API key, streams an answer into the page, stops one with the stop button (and the server stops generating it),
+ * and shows model text as text, never as HTML. A screenshot goes to
  * target/chat-page.png. Without Chromium the test is skipped on a developer machine and fails under CI (CI=true).
  */
 class ChatPageTest {
@@ -119,6 +120,58 @@ class ChatPageTest {
                 ExpectedConditions.presenceOfElementLocated(By.cssSelector(".msg.assistant")));
         assertEquals(text, kept.getText());
         assertEquals("You tell short stories.", driver.findElement(By.id("system")).getAttribute("value"));
+    }
+
+    @Test
+    void stopEndsTheAnswerAndFreesTheSlot() throws Exception {
+        ModelService service = server.server.service();
+        long cancelled0 = server.server.cancelled();
+        service.afterText(() -> { // slow enough for a browser to click stop mid-answer
+            try {
+                Thread.sleep(40);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        try {
+            driver.get(server.uri("/").toString());
+            js.executeScript("localStorage.clear(); localStorage.setItem('lopper.key', arguments[0]);", KEY);
+            driver.navigate().refresh();
+            driver.findElement(By.id("input")).sendKeys("Once upon a time");
+            driver.findElement(By.id("send")).click();
+            WebElement answer = new WebDriverWait(driver, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(10))
+                    .until(d -> {
+                        WebElement a = d.findElement(By.cssSelector(".msg.assistant"));
+                        return a.getText().strip().length() > 0 ? a : null;
+                    });
+            assertEquals(1, service.slots().busy(), "the answer is being generated");
+            assertTrue(driver.findElement(By.id("send")).getAttribute("disabled") != null, "send is off meanwhile");
+            driver.findElement(By.id("stop")).click();
+            long clicked = System.nanoTime();
+
+            new WebDriverWait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector(".msg.assistant[data-done='true']")));
+            String stopped = answer.getText();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while ((server.server.cancelled() == cancelled0 || service.slots().busy() > 0)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(cancelled0 + 1, server.server.cancelled(), "the server stopped the answer early");
+            assertEquals(0, service.slots().busy(), "and freed the slot");
+            System.out.printf("stop: the slot was free %d ms after the click%n",
+                    (System.nanoTime() - clicked) / 1_000_000);
+            Thread.sleep(300);
+            assertEquals(stopped, answer.getText(), "the answer stops growing");
+            assertFalse(stopped.isBlank());
+            assertTrue(driver.findElement(By.id("stop")).getAttribute("disabled") != null, "stop is off again");
+            assertTrue(driver.findElement(By.id("send")).getAttribute("disabled") == null, "send is on again");
+            assertTrue(driver.findElements(By.cssSelector(".msg.error")).isEmpty(), "a stop is not an error");
+        } finally {
+            service.afterText(() -> { });
+            js.executeScript("localStorage.clear();");
+        }
     }
 
     @Test
