@@ -1,6 +1,9 @@
 package dev.lopper.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lopper.engine.generate.Session;
+import dev.lopper.engine.generate.SessionBatcher;
+import dev.lopper.engine.inference.Forward;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -12,6 +15,7 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,7 +33,7 @@ class ConcurrencyTest {
 
     private static String request(String prompt, int maxTokens) {
         return "{\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}],\"temperature\":0,"
-                + "\"max_tokens\":" + maxTokens + ",\"stream\":true}";
+                + "\"max_tokens\":" + maxTokens + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
     }
 
     @Test
@@ -42,14 +46,38 @@ class ConcurrencyTest {
         fourStreams(TestServer.q8());
     }
 
+    /**
+     * Four streams alone, then together. Together, the test fixes the steps' make-up so that nothing depends on
+     * thread scheduling: no slot holds a cached prefix (which slot a request gets depends on arrival order), the
+     * batcher's first step waits for all four prompts, and each step waits for every stream still generating (a
+     * stream that is done says so, {@code Session.idle}). So all four prompts run in one step and then every step
+     * decodes all the streams still running: the steps together are exactly those of the longest stream alone.
+     */
     private static void fourStreams(Path model) throws Exception {
         try (TestServer s = new TestServer(model, 512, ServerOptions.defaults().withParallel(4))) {
+            SessionBatcher batcher = s.server.service().batcher();
             List<String> alone = new ArrayList<>();
+            long longestAlone = 0;
+            long decodeRowsAlone = 0;
+            int promptTokens = 0;
             for (String p : PROMPTS) {
-                alone.add(TestServer.streamedText(s.post("/v1/chat/completions", request(p, 24)).body()));
+                long steps0 = batcher.steps();
+                String body = s.post("/v1/chat/completions", request(p, 24)).body();
+                long steps = batcher.steps() - steps0; // one for the prompt, then one per token decoded
+                longestAlone = Math.max(longestAlone, steps);
+                decodeRowsAlone += steps - 1;
+                alone.add(TestServer.streamedText(body));
+                List<String> events = TestServer.events(body);
+                promptTokens += TestServer.json(events.get(events.size() - 2)).path("usage").path("prompt_tokens")
+                        .asInt();
             }
-            long steps0 = s.server.steps();
-            long rows0 = s.server.rows();
+            assertTrue(promptTokens <= Forward.MAX_BATCH, "the four prompts fit one step: " + promptTokens);
+            emptySlots(s.server.service().slots());
+            batcher.gatherTimeout(Duration.ofSeconds(30));
+            batcher.expect(PROMPTS.length);
+            long steps0 = batcher.steps();
+            long rows0 = batcher.rows();
+            long t0 = System.nanoTime();
             List<Future<HttpResponse<String>>> together = new ArrayList<>();
             try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
                 for (String p : PROMPTS) {
@@ -63,8 +91,26 @@ class ConcurrencyTest {
                     assertEquals(alone.get(i), TestServer.streamedText(r.body()), "stream " + i + " as alone");
                 }
             }
-            double meanBatch = (s.server.rows() - rows0) / (double) (s.server.steps() - steps0);
-            assertTrue(meanBatch > 1.5, "slots share forward passes: mean batch " + meanBatch);
+            long steps = batcher.steps() - steps0;
+            long rows = batcher.rows() - rows0;
+            System.out.printf("%s: four streams together: %d rows in %d steps, %d ms%n", model.getFileName(), rows,
+                    steps, (System.nanoTime() - t0) / 1_000_000);
+            assertEquals(longestAlone, steps, "one forward pass per step for all four streams (" + rows
+                    + " rows in " + steps + " steps)");
+            assertEquals(promptTokens + decodeRowsAlone, rows, "every prompt token and decoded token ran once");
+            assertTrue(rows / (double) steps > 1.5, "mean batch " + rows / (double) steps);
+        }
+    }
+
+    /** Forgets every slot's cache. */
+    private static void emptySlots(SlotPool slots) throws Exception {
+        List<Session> all = new ArrayList<>();
+        for (int i = 0; i < slots.slots(); i++) {
+            all.add(slots.acquire(new int[]{1}, () -> false));
+        }
+        for (Session session : all) {
+            session.truncate(0);
+            slots.release(session);
         }
     }
 

@@ -58,6 +58,15 @@ public final class Generator {
      */
     public Result generate(int[] prompt, int maxTokens, List<String> stopStrings, boolean textContinues,
                            Consumer<String> out, BooleanSupplier cancelled) {
+        try {
+            return run(prompt, maxTokens, stopStrings, textContinues, out, cancelled);
+        } finally {
+            session.idle(); // a batcher need not wait for this session's next step
+        }
+    }
+
+    private Result run(int[] prompt, int maxTokens, List<String> stopStrings, boolean textContinues,
+                       Consumer<String> out, BooleanSupplier cancelled) {
         recent.clear();
         int[] seen = session.tokens();
         recent.addAll(seen, Math.max(0, seen.length - recent.capacity()), seen.length);

@@ -17,6 +17,10 @@ public final class Session {
     /** What runs a session's steps: {@link Forward#forward(int[], int, int, int, float[])} or a batcher. */
     interface Stepper {
         float[] run(int[] tokens, int from, int n, int pos, float[] allLogits);
+
+        /** The session will not step again soon; see {@link Session#idle()}. */
+        default void idle() {
+        }
     }
 
     private final Stepper stepper;
@@ -109,6 +113,14 @@ public final class Session {
         float[] logits = stepper.run(single, 0, 1, length, null);
         tokens[length++] = id;
         return logits;
+    }
+
+    /**
+     * Says that this session will not step again soon (its answer is done): a {@link SessionBatcher} then runs its
+     * next step without waiting for it. Nothing for a session alone. The next append joins the steps again.
+     */
+    public void idle() {
+        stepper.idle();
     }
 
     /** Forgets every token from position {@code newLength} on. */

@@ -20,9 +20,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>A step</b> takes the single tokens of sessions decoding first, then prompt tokens of sessions in prefill, in
  * arrival order, up to {@link Forward#MAX_BATCH} rows (a long prompt continues in the next step). Before a step it
- * waits, at most {@link #GATHER_NANOS}, until every session of the previous step has asked again, so that sessions
- * decoding in lockstep share each step; a session that stops asking (its answer is done, its client is slow) costs
- * one such wait.
+ * waits, at most the {@link #gatherTimeout gather timeout} ({@link #GATHER_NANOS} unless set), until every session
+ * of the previous step has asked again or said it is {@link Session#idle() idle}, so that sessions decoding in
+ * lockstep share each step; a session that stops asking without saying so (its client is slow) costs one such
+ * wait. {@link #expect} makes the next step wait for several sessions known to be starting together.
  *
  * <p><b>Numerics.</b> A step of one row multiplies with the matrix × vector kernels (int8 activations for the
  * quantized types); a step of several rows with the matrix × matrix path (exact float products). So a session's
@@ -45,7 +46,9 @@ public final class SessionBatcher implements AutoCloseable {
     private final Request[] taken = new Request[Forward.MAX_BATCH];
     private final int[] takenRows = new int[Forward.MAX_BATCH];
     private final Thread thread;
-    private int lastStepSessions;
+    private long gatherNanos = GATHER_NANOS;
+    private int awaited;
+    private int expected;
     private boolean closed;
     private long steps;
     private long rows;
@@ -62,6 +65,33 @@ public final class SessionBatcher implements AutoCloseable {
     /** A session with its own KV cache whose steps run in this batcher's shared forward passes. */
     public Session newSession() {
         return new Session(new Member(forward.newCache()), forward.contextLength(), vocab);
+    }
+
+    /**
+     * How long a step waits at most for the sessions of the previous step to ask again (and for those announced by
+     * {@link #expect}). Longer makes the steps' make-up independent of thread scheduling (tests do that); the
+     * default, {@link #GATHER_NANOS}, keeps a slow session from holding the others up.
+     */
+    public void gatherTimeout(java.time.Duration timeout) {
+        lock.lock();
+        try {
+            gatherNanos = timeout.toNanos();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes the next step wait (at most the gather timeout) until {@code requests} requests are pending: for a
+     * caller that knows that many sessions start together and wants their prompts in one step.
+     */
+    public void expect(int requests) {
+        lock.lock();
+        try {
+            expected = requests;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Forward passes run so far. */
@@ -120,6 +150,7 @@ public final class SessionBatcher implements AutoCloseable {
                 if (closed) {
                     throw new IllegalStateException("the batcher of " + model.config().name() + " is closed");
                 }
+                arrived(r);
                 pending.add(r);
                 work.signal();
                 while (!r.finished) {
@@ -132,6 +163,25 @@ public final class SessionBatcher implements AutoCloseable {
                 throw r.failure;
             }
             return r.logits;
+        }
+
+        @Override
+        public void idle() {
+            lock.lock();
+            try {
+                arrived(request);
+                work.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** A session of the last step asked again or went idle: the next step need not wait for it. */
+    private void arrived(Request r) {
+        if (r.awaitedAfter == steps) {
+            r.awaitedAfter = -1;
+            awaited--;
         }
     }
 
@@ -146,6 +196,8 @@ public final class SessionBatcher implements AutoCloseable {
         float[] allLogits;
         int done;
         boolean finished;
+        /** The step after which the batcher waits for this session to ask again; -1 when it does not. */
+        long awaitedAfter = -1;
         RuntimeException failure;
 
         Request(KvCache cache, float[] logits) {
@@ -177,15 +229,17 @@ public final class SessionBatcher implements AutoCloseable {
                     failPending();
                     return;
                 }
-                long deadline = System.nanoTime() + GATHER_NANOS;
+                long deadline = System.nanoTime() + gatherNanos;
                 long left;
-                while (pending.size() < lastStepSessions && !closed && (left = deadline - System.nanoTime()) > 0) {
+                while ((awaited > 0 || pending.size() < expected) && !closed
+                        && (left = deadline - System.nanoTime()) > 0) {
                     try {
                         work.awaitNanos(left);
                     } catch (InterruptedException e) {
                         break;
                     }
                 }
+                expected = 0;
                 count = fill();
             } finally {
                 lock.unlock();
@@ -198,10 +252,10 @@ public final class SessionBatcher implements AutoCloseable {
             }
             lock.lock();
             try {
-                distribute(count, failure);
-                lastStepSessions = count;
                 steps++;
                 rows += batch.size();
+                awaited = 0;
+                distribute(count, failure);
                 done.signalAll();
             } finally {
                 lock.unlock();
@@ -262,6 +316,8 @@ public final class SessionBatcher implements AutoCloseable {
             if (r.done == r.n) {
                 r.finished = true;
                 pending.remove(r);
+                r.awaitedAfter = steps;
+                awaited++;
             }
         }
     }
