@@ -16,6 +16,12 @@ final class PrefillTiles implements ThreadPool.RangeTask {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Vectors of the batch per outer-product block: two float vectors' worth. */
     static final int NB = 2 * F.length();
+    /**
+     * With 512-bit vectors (32 registers) and a batch larger than {@link #NB}: four float vectors' worth, 24
+     * accumulators, so each weight broadcast feeds four FMAs instead of two (fewer loads per FMA).
+     */
+    static final int WIDE_NB = 4 * F.length();
+    private static final boolean WIDE = F.length() >= 16;
 
     private final float[][] scratch;
     private final float[][] accScratch;
@@ -25,10 +31,11 @@ final class PrefillTiles implements ThreadPool.RangeTask {
     private Activations a;
     private float[] out;
     private RowDequantizer dequantizer;
+    private int block;
 
     PrefillTiles(int workers, int maxCols) {
         this.scratch = new float[workers][TILE * maxCols];
-        this.accScratch = new float[workers][TILE * NB];
+        this.accScratch = new float[workers][TILE * (WIDE ? WIDE_NB : NB)];
     }
 
     /** {@code out[b·rows + r] = W[r] · a[b]} for every row and vector, over the pool. */
@@ -41,7 +48,8 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         this.a = a;
         this.out = out;
         this.dequantizer = MatMul.dequantizerFor(w);
-        a.transpose(NB);
+        this.block = WIDE && a.batch() > NB ? WIDE_NB : NB;
+        a.transpose(block);
         pool.parallelFor((w.rows() + TILE - 1) / TILE, 1, this);
     }
 
@@ -66,18 +74,22 @@ final class PrefillTiles implements ThreadPool.RangeTask {
                     codec.dequantize(w.data(), (r0 + i) * rowBytes, rowsBuf, i * cols, cols);
                 }
             }
-            for (int b0 = 0; b0 < batch; b0 += NB) {
-                if (nr == TILE) {
+            for (int b0 = 0; b0 < batch; b0 += block) {
+                if (nr == TILE && block == WIDE_NB) {
+                    tile6x4(rowsBuf, cols, xt, stride, b0, acc);
+                } else if (nr == TILE) {
                     tile6(rowsBuf, cols, xt, stride, b0, acc);
                 } else {
                     for (int i = 0; i < nr; i++) {
-                        tile1(rowsBuf, i * cols, cols, xt, stride, b0, acc, i * NB);
+                        for (int h = 0; h < block; h += NB) {
+                            tile1(rowsBuf, i * cols, cols, xt, stride, b0 + h, acc, i * block + h);
+                        }
                     }
                 }
-                int nb = Math.min(NB, batch - b0);
+                int nb = Math.min(block, batch - b0);
                 for (int i = 0; i < nr; i++) {
                     for (int j = 0; j < nb; j++) {
-                        out[(b0 + j) * rows + r0 + i] = acc[i * NB + j];
+                        out[(b0 + j) * rows + r0 + i] = acc[i * block + j];
                     }
                 }
             }
@@ -140,6 +152,81 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         a41.intoArray(acc, 4 * NB + half);
         a50.intoArray(acc, 5 * NB);
         a51.intoArray(acc, 5 * NB + half);
+    }
+
+    /**
+     * {@link #tile6} with four vectors of batch values ({@link #WIDE_NB}): 24 accumulators, the four x vectors and
+     * the broadcast fill 29 of AVX-512's 32 registers; 10 loads per 24 FMAs instead of 8 per 12.
+     */
+    private static void tile6x4(float[] w, int cols, float[] xt, int stride, int b0, float[] acc) {
+        int v = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+        FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F), a42 = FloatVector.zero(F), a43 = FloatVector.zero(F);
+        FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F), a52 = FloatVector.zero(F), a53 = FloatVector.zero(F);
+        for (int c = 0, xo = b0; c < cols; c++, xo += stride) {
+            FloatVector x0 = FloatVector.fromArray(F, xt, xo);
+            FloatVector x1 = FloatVector.fromArray(F, xt, xo + v);
+            FloatVector x2 = FloatVector.fromArray(F, xt, xo + 2 * v);
+            FloatVector x3 = FloatVector.fromArray(F, xt, xo + 3 * v);
+            FloatVector wv;
+            wv = FloatVector.broadcast(F, w[c]);
+            a00 = wv.fma(x0, a00);
+            a01 = wv.fma(x1, a01);
+            a02 = wv.fma(x2, a02);
+            a03 = wv.fma(x3, a03);
+            wv = FloatVector.broadcast(F, w[cols + c]);
+            a10 = wv.fma(x0, a10);
+            a11 = wv.fma(x1, a11);
+            a12 = wv.fma(x2, a12);
+            a13 = wv.fma(x3, a13);
+            wv = FloatVector.broadcast(F, w[2 * cols + c]);
+            a20 = wv.fma(x0, a20);
+            a21 = wv.fma(x1, a21);
+            a22 = wv.fma(x2, a22);
+            a23 = wv.fma(x3, a23);
+            wv = FloatVector.broadcast(F, w[3 * cols + c]);
+            a30 = wv.fma(x0, a30);
+            a31 = wv.fma(x1, a31);
+            a32 = wv.fma(x2, a32);
+            a33 = wv.fma(x3, a33);
+            wv = FloatVector.broadcast(F, w[4 * cols + c]);
+            a40 = wv.fma(x0, a40);
+            a41 = wv.fma(x1, a41);
+            a42 = wv.fma(x2, a42);
+            a43 = wv.fma(x3, a43);
+            wv = FloatVector.broadcast(F, w[5 * cols + c]);
+            a50 = wv.fma(x0, a50);
+            a51 = wv.fma(x1, a51);
+            a52 = wv.fma(x2, a52);
+            a53 = wv.fma(x3, a53);
+        }
+        a00.intoArray(acc, 0);
+        a01.intoArray(acc, v);
+        a02.intoArray(acc, 2 * v);
+        a03.intoArray(acc, 3 * v);
+        a10.intoArray(acc, WIDE_NB);
+        a11.intoArray(acc, WIDE_NB + v);
+        a12.intoArray(acc, WIDE_NB + 2 * v);
+        a13.intoArray(acc, WIDE_NB + 3 * v);
+        a20.intoArray(acc, 2 * WIDE_NB);
+        a21.intoArray(acc, 2 * WIDE_NB + v);
+        a22.intoArray(acc, 2 * WIDE_NB + 2 * v);
+        a23.intoArray(acc, 2 * WIDE_NB + 3 * v);
+        a30.intoArray(acc, 3 * WIDE_NB);
+        a31.intoArray(acc, 3 * WIDE_NB + v);
+        a32.intoArray(acc, 3 * WIDE_NB + 2 * v);
+        a33.intoArray(acc, 3 * WIDE_NB + 3 * v);
+        a40.intoArray(acc, 4 * WIDE_NB);
+        a41.intoArray(acc, 4 * WIDE_NB + v);
+        a42.intoArray(acc, 4 * WIDE_NB + 2 * v);
+        a43.intoArray(acc, 4 * WIDE_NB + 3 * v);
+        a50.intoArray(acc, 5 * WIDE_NB);
+        a51.intoArray(acc, 5 * WIDE_NB + v);
+        a52.intoArray(acc, 5 * WIDE_NB + 2 * v);
+        a53.intoArray(acc, 5 * WIDE_NB + 3 * v);
     }
 
     /** One dequantized row (from {@code wo}) times {@link #NB} vectors of the batch, into acc[ao ..]. */

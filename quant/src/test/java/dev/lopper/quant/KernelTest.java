@@ -265,8 +265,9 @@ class KernelTest {
 
     /**
      * The batched path (prompt processing) stays exact: float activations against dequantized tiles. 13 rows are
-     * two full tiles and a single row; batches of 5 and 37 are a partial block and two full ones plus a partial
-     * one; one Activations serves both batches in turn, so its transposed form must follow the input.
+     * two full tiles and a single row; batches of 5, 37 and 70 are a partial block, full ones plus a partial one, and
+     * at 512 bits (batch blocks of 32, or 64 for batches above 32) one partial wide block and a full one plus a
+     * partial one; one Activations serves all batches in turn, so its transposed form must follow the input.
      */
     @ParameterizedTest
     @MethodSource("types")
@@ -283,8 +284,8 @@ class KernelTest {
             BlockCodec.of(type).dequantize(seg, 0, deq, 0, deq.length);
             for (ThreadPool pool : new ThreadPool[]{one, two}) {
                 MatMul matmul = new MatMul(pool, cols);
-                Activations in = new Activations(cols, 37);
-                for (int batch : new int[]{37, 5, 37}) {
+                Activations in = new Activations(cols, 70);
+                for (int batch : new int[]{37, 5, 70, 37}) {
                     float[] x = QuantTestData.gaussian(8 + batch, batch * cols, 1f);
                     float[] out = new float[rows * batch];
                     matmul.multiply(m, in.set(x, cols, batch), out);
