@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 
 import dev.lopper.convert.io.CheckpointFormatException;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,8 @@ final class JsonFiles {
         } catch (JacksonException e) {
             throw new CheckpointFormatException(name, "not valid JSON: " + e.getOriginalMessage(),
                     e.getLocation() == null ? -1 : e.getLocation().getByteOffset());
+        } catch (CharConversionException e) { // Jackson took the first bytes for UTF-32 and met an invalid character
+            throw new CheckpointFormatException(name, "not valid JSON: " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw new CheckpointFormatException(name, "not a JSON object");

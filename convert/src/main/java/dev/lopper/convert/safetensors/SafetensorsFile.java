@@ -7,6 +7,7 @@ import dev.lopper.convert.io.Dtype;
 import dev.lopper.convert.io.FormatException;
 import dev.lopper.convert.io.StoredTensor;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -57,6 +58,8 @@ public final class SafetensorsFile {
             } catch (JacksonException e) {
                 throw new SafetensorsFormatException(name, "header is not valid JSON: "
                         + e.getOriginalMessage(), 8 + Math.max(0, e.getLocation() == null ? 0 : e.getLocation().getByteOffset()));
+            } catch (CharConversionException e) { // Jackson took the first bytes for UTF-32 and met an invalid character
+                throw new SafetensorsFormatException(name, "header is not valid JSON: " + e.getMessage(), 8);
             }
             if (root == null || !root.isObject()) {
                 throw new SafetensorsFormatException(name, "header is not a JSON object", 8);
