@@ -175,16 +175,7 @@ final class Api implements HttpHandler {
         if (bytes.length > MAX_BODY) {
             throw tooLarge();
         }
-        JsonNode body;
-        try {
-            body = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage(), null);
-        }
-        if (body == null || !body.isObject()) {
-            throw ApiException.badRequest("the body must be a JSON object", null);
-        }
-        return body;
+        return CompletionRequest.json(bytes);
     }
 
     private static ApiException tooLarge() {

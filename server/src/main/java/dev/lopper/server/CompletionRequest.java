@@ -1,9 +1,12 @@
 package dev.lopper.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lopper.chat.Message;
 import dev.lopper.engine.sampling.SamplingParams;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -21,6 +24,24 @@ import java.util.SplittableRandom;
  */
 record CompletionRequest(List<Message> messages, String prompt, SamplingParams sampling, Integer maxTokens,
                          List<String> stop, boolean stream, boolean includeUsage) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A request body as a JSON object, or a 400 saying why it is not one. */
+    static JsonNode json(byte[] bytes) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) { // CharConversionException: Jackson took the first bytes for UTF-32, then met a bad one
+            throw ApiException.badRequest("the body is not valid JSON: " + e.getMessage(), null);
+        }
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest("the body must be a JSON object", null);
+        }
+        return body;
+    }
 
     static CompletionRequest chat(JsonNode body) {
         JsonNode list = required(body, "messages");
