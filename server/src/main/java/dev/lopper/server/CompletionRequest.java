@@ -63,7 +63,7 @@ record CompletionRequest(List<Message> messages, String prompt, SamplingParams s
                 case "system", "developer" -> Message.Role.SYSTEM;
                 case "user" -> Message.Role.USER;
                 case "assistant" -> Message.Role.ASSISTANT;
-                default -> throw ApiException.badRequest("unknown role '" + role.asText() + "' in " + where
+                default -> throw ApiException.badRequest("unknown role " + quote(role.asText()) + " in " + where
                         + " (system, developer, user, assistant)", where + ".role");
             };
             messages.add(new Message(parsed, content(m.get("content"), where + ".content")));
@@ -245,6 +245,24 @@ record CompletionRequest(List<Message> messages, String prompt, SamplingParams s
             throw ApiException.badRequest("'" + field + "' must be an integer", field);
         }
         return v.asLong();
+    }
+
+    /**
+     * A client's text quoted for a one-line error: control and line-separator characters escaped, cut after 64
+     * characters.
+     */
+    static String quote(String text) {
+        StringBuilder sb = new StringBuilder("'");
+        int n = Math.min(text.length(), 64);
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append(n < text.length() ? "...'" : "'").toString();
     }
 
     private static String fmt(double d) {
