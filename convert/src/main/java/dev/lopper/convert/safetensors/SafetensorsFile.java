@@ -104,6 +104,7 @@ public final class SafetensorsFile {
         }
         long[] shape = new long[sh.size()];
         long elements = 1;
+        long span = 1; // the product of the non-zero sizes: a zero must not hide sizes whose product overflows
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = sh.get(i);
             if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
@@ -111,6 +112,10 @@ public final class SafetensorsFile {
             }
             shape[i] = d.asLong();
             elements = mulOrMax(elements, shape[i]);
+            span = shape[i] == 0 ? span : mulOrMax(span, shape[i]);
+        }
+        if (span == Long.MAX_VALUE) {
+            throw new SafetensorsFormatException(file, what + ": shape " + sh + " has more than 2^63 elements", 8);
         }
         long bytes = mulOrMax(elements, dtype.bytes());
         JsonNode off = v.get("data_offsets");

@@ -135,6 +135,10 @@ public final class TorchCheckpoint {
                 expect = size[i] == 0 ? expect : mulOrMax(expect, size[i]);
                 elements = mulOrMax(elements, size[i]);
             }
+            if (expect == Long.MAX_VALUE) { // the non-zero sizes overflow, even if a zero makes the tensor empty
+                throw new TorchFormatException(file, what + ": size " + java.util.Arrays.toString(size)
+                        + " has more than 2^63 elements", -1);
+            }
             if (t.offset() < 0 || elements > s.numel() || t.offset() > s.numel() - elements) {
                 throw new TorchFormatException(file, what + ": elements [" + t.offset() + ", +" + elements
                         + ") outside its storage of " + s.numel(), data.dataOffset());
