@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  *
  * <p><b>Answers.</b> With a chat template the answer is shown and stored without surrounding whitespace (models write
  * {@code " Hello"} after {@code "ASSISTANT:"}; stored stripped it re-renders to the same tokens). With the
- * {@code completion} template it is the raw continuation. A cancelled answer keeps the text produced so far.
+ * {@code completion} template it is the raw continuation. A cancelled answer keeps the text shown so far.
  * Not thread-safe, except that {@code cancelled} may be set from another thread.
  */
 public final class ChatSession implements AutoCloseable {
@@ -173,7 +173,10 @@ public final class ChatSession implements AutoCloseable {
 
     /**
      * Adds {@code user} to the conversation and generates the assistant's answer, streaming its text to {@code out};
-     * the answer (possibly partial, when cancelled or cut) is added to the conversation.
+     * the answer (possibly partial, when cancelled or cut) is added to the conversation. {@code cancelled} is checked
+     * between prompt batches and after every forward pass (see {@link Generator}); once it says so, nothing more is
+     * sent to {@code out}. Cancelled before any answer text was shown (while the prompt ran), the message is removed
+     * again, as if not sent, and the turn's answer is empty.
      *
      * @param maxTokens tokens to generate at most; {@code < 0} for no limit but the window
      * @throws ContextFullException  if the message does not fit the window even alone (it is not kept)
@@ -253,6 +256,13 @@ public final class ChatSession implements AutoCloseable {
             dropped++;
             notices.accept("context window of " + session.capacity() + " tokens full: dropped the oldest exchange "
                     + "(system prompt kept) and continued the answer");
+        }
+        if (reason == Generator.StopReason.CANCELLED && raw.isEmpty()) {
+            // Stopped before any answer text (while the prompt ran): as if the message had not been sent. The cache
+            // keeps the prompt batches that ran; the next turn reuses whatever prefix of them still matches.
+            conversation.removeLastTurn();
+            return new Turn("", reason, promptTokens, Math.max(0, reused), generated, promptNanos, decodeNanos,
+                    dropped, session.length());
         }
         String answer = chat ? raw.toString().strip() : raw.toString();
         conversation.addAssistant(answer);

@@ -133,10 +133,56 @@ class ChatSessionTest {
     @Test
     void cancelledAnswerStaysInTheConversation() {
         ChatSession chat = chat(BuiltinTemplate.COMPLETION, null, 128);
-        ChatSession.Turn t = chat.reply("Once upon a time", 50, s -> { }, () -> true);
+        StringBuilder shown = new StringBuilder();
+        // Ctrl-C right after the first text appeared
+        ChatSession.Turn t = chat.reply("Once upon a time", 50, shown::append, () -> !shown.isEmpty());
         assertEquals(Generator.StopReason.CANCELLED, t.reason());
         assertEquals(1, t.generatedTokens());
+        assertEquals(shown.toString(), t.answer());
         assertEquals(Message.assistant(t.answer()), chat.conversation().turns().getLast());
+    }
+
+    /**
+     * Ctrl-C while a long message's prompt runs: it stops between batches, nothing is shown, the message is not
+     * kept, the cache holds only the batches that ran (a prefix of the prompt), and the next message works and
+     * reuses that prefix.
+     */
+    @Test
+    void cancelWhileThePromptRunsDropsTheMessageAndKeepsTheChatUsable() throws Exception {
+        ChatSession chat = chat(BuiltinTemplate.VICUNA_V1_1, null, 512);
+        String longMessage = "Tell me about the little dog named Max who liked to run in the park. ".repeat(10);
+        int[] prompt = chat.tokenize(new Conversation(BuiltinTemplate.VICUNA_V1_1, null).addUser(longMessage)
+                .prompt());
+        assertTrue(prompt.length > 3 * 64, "prompt of " + prompt.length + " tokens");
+        var cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        int[] checks = {0};
+        Thread canceller = Thread.ofPlatform().unstarted(() -> cancelled.set(true));
+        StringBuilder shown = new StringBuilder();
+        ChatSession.Turn t = chat.send(longMessage, shown::append, () -> {
+            if (++checks[0] == 2) { // the other thread presses Ctrl-C while the second check is made
+                canceller.start();
+                try {
+                    canceller.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+            return cancelled.get();
+        });
+        assertEquals(Generator.StopReason.CANCELLED, t.reason());
+        assertEquals("", t.answer());
+        assertEquals("", shown.toString(), "nothing shown");
+        assertEquals(2, checks[0], "stopped at the first check after the cancel");
+        assertEquals(128, t.promptTokens(), "two batches of 64 ran");
+        assertEquals(128, chat.cachedTokens());
+        assertArrayEquals(Arrays.copyOf(prompt, 128), chat.cachedTokenIds(), "the cache is a prefix of the prompt");
+        assertTrue(chat.conversation().turns().isEmpty(), "the message is not kept");
+
+        ChatSession.Turn next = chat.send(longMessage, s -> { });
+        assertEquals(128, next.reusedTokens(), "the batches that ran are reused");
+        assertEquals(prompt.length - 128, next.promptTokens());
+        assertTrue(next.generatedTokens() > 0);
+        assertCacheMatchesConversation(chat, next);
     }
 
     @Test

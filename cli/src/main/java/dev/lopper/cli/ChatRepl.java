@@ -16,6 +16,7 @@ import org.jline.reader.Parser;
 import org.jline.reader.SyntaxError;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Attributes;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.utils.AttributedString;
 import org.jline.utils.AttributedStyle;
@@ -52,7 +53,8 @@ final class ChatRepl {
             /params        sampling parameters, template, context size, model
             /exit          leave (Ctrl-D too)
             Enter sends. End a line with \\ to go on on the next line; pasted text may span lines.
-            Ctrl-C stops an answer (what was written stays in the conversation); while typing it clears the line.
+            Ctrl-C stops an answer (what was written stays in the conversation; stopped before its first word, while
+            the prompt is read, the message is not kept: ↑ brings it back); while typing it clears the line.
             Start a message with // to send text beginning with /.""";
 
     private final ChatSession chat;
@@ -133,6 +135,7 @@ final class ChatRepl {
     private void answer(String message) {
         cancel.set(false);
         atLineStart = true;
+        Attributes saved = quietInterrupt();
         try {
             last = chat.reply(message.strip(), settings.maxTokens(), text -> {
                 out.print(text);
@@ -149,13 +152,22 @@ final class ChatRepl {
             out.println();
             dim("error: " + ErrorReporter.message(e));
             return;
+        } finally {
+            terminal.setAttributes(saved);
+        }
+        if (last.reason() == Generator.StopReason.CANCELLED) {
+            // The "^C" the terminal would have echoed when the key was pressed, written once the answer has
+            // stopped: so nothing of the answer follows it. Then the line break that puts the prompt on its own line.
+            out.println("^C");
+            out.flush();
+            atLineStart = true;
+            return;
         }
         if (!atLineStart || last.answer().isEmpty()) {
             out.println();
             atLineStart = true;
         }
         switch (last.reason()) {
-            case CANCELLED -> dim("[stopped]");
             case CONTEXT_FULL -> dim("[answer cut: the context window of " + chat.capacity()
                     + " tokens is full; raise --ctx-size]");
             case LENGTH -> dim("[" + last.generatedTokens() + " tokens: the -n limit]");
@@ -163,6 +175,21 @@ final class ChatRepl {
             }
         }
         out.flush();
+    }
+
+    /**
+     * Sets the terminal up for a streaming answer and returns its settings to restore: Ctrl-C is not echoed as
+     * {@code ^C} by the terminal (ECHOCTL off; {@link #answer} writes it once generation has stopped, so no token
+     * lands after it), and it does not discard output the terminal has not shown yet (NOFLSH on), which could cut a
+     * UTF-8 character or an escape sequence in half.
+     */
+    private Attributes quietInterrupt() {
+        Attributes saved = terminal.getAttributes();
+        Attributes quiet = new Attributes(saved);
+        quiet.setLocalFlag(Attributes.LocalFlag.ECHOCTL, false);
+        quiet.setLocalFlag(Attributes.LocalFlag.NOFLSH, true);
+        terminal.setAttributes(quiet);
+        return saved;
     }
 
     /** Runs a slash command; returns false to leave. */

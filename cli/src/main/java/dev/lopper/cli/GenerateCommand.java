@@ -5,6 +5,7 @@ import dev.lopper.engine.generate.Generator;
 import dev.lopper.engine.generate.Session;
 import dev.lopper.engine.sampling.Sampler;
 import dev.lopper.engine.tokenizer.Tokenizer;
+import org.jline.utils.Signals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,11 +15,15 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code lopper generate}: streams the continuation of a prompt to stdout, and nothing else. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt (or start from BOS) and stream the text to stdout.")
 public final class GenerateCommand implements Callable<Integer> {
+    /** The exit code of a command stopped by Ctrl-C (SIGINT): 128 + 2, as shells report it. */
+    static final int INTERRUPTED = 130;
+
     @Mixin
     ModelOptions model;
 
@@ -92,15 +97,28 @@ public final class GenerateCommand implements Callable<Integer> {
             Session session = llama.newSession(ctx);
             Sampler sampler = new Sampler(params, llama.config().vocabSize());
             PrintStream out = Terminal.out();
-            Generator.Result r = new Generator(session, tokenizer, sampler).generate(tokens, maxTokens, List.of(),
-                    false, text -> {
-                        out.print(text);
-                        out.flush();
-                    }, () -> false);
+            // Ctrl-C stops the prompt between batches or the answer after the current token, shows nothing more
+            // (no token, no timing line) and exits with 130, as a shell expects of an interrupted command.
+            AtomicBoolean interrupted = new AtomicBoolean();
+            Object previous = Signals.register("INT", () -> interrupted.set(true));
+            Generator.Result r;
+            try {
+                r = new Generator(session, tokenizer, sampler).generate(tokens, maxTokens, List.of(), false, text -> {
+                    out.print(text);
+                    out.flush();
+                }, interrupted::get);
+            } finally {
+                if (previous != null) {
+                    Signals.unregister("INT", previous);
+                }
+            }
             if (Terminal.stdoutIsTerminal()) {
                 out.println();
             }
             out.flush();
+            if (r.reason() == Generator.StopReason.CANCELLED) {
+                return INTERRUPTED;
+            }
             if (r.reason() == Generator.StopReason.CONTEXT_FULL) {
                 Terminal.notice("stopped: the context of " + ctx + " tokens is full");
             }

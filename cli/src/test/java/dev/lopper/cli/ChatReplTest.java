@@ -133,7 +133,7 @@ class ChatReplTest {
                         .line("Once upon a time")
                         .expect(", there was")
                         .send("\u0003")
-                        .expect("[stopped]")
+                        .expect("^C")
                         .expect(ChatRepl.PROMPT).send("typed but not sent\u0003")
                         .line("/stats")
                         .line("first line \\")
@@ -143,6 +143,8 @@ class ChatReplTest {
         String t = s.transcript();
         assertEquals(0, s.exit(), t);
         assertTrue(t.contains("(stopped by Ctrl-C)"), t);
+        int stop = t.indexOf("^C");
+        assertTrue(t.startsWith("\n> ", stop + 2), "nothing but the line break follows ^C: " + t);
         String history = Files.readString(state.resolve("lopper/history"));
         assertFalse(history.contains("typed but not sent"), history);
         assertTrue(history.contains("first line") && history.contains("second line"), history);

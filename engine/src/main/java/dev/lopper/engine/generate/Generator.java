@@ -14,6 +14,11 @@ import java.util.function.Consumer;
  * Runs a prompt through a {@link Session}, then samples tokens one by one and streams their text: whole UTF-8
  * characters only, stop strings never shown (even when split across tokens), generation ending on an
  * end-of-generation token (or a generated BOS), a stop string, the token limit, a full context, or cancellation.
+ *
+ * <p><b>Cancellation</b> is checked between prompt batches ({@link Session#append(int[], float[], BooleanSupplier)})
+ * and after every forward pass, before the token it produced is shown: once {@code cancelled} says so, nothing more
+ * reaches {@code out} — not that token, and not text held back for a possible stop string or an unfinished UTF-8
+ * character. What was sent to {@code out} before is the whole visible answer.
  */
 public final class Generator {
 
@@ -23,7 +28,8 @@ public final class Generator {
     /**
      * What one call did.
      *
-     * @param generated the sampled token ids, end-of-generation token excluded
+     * @param promptTokens the prompt tokens run (fewer than given when cancelled between prompt batches)
+     * @param generated    the sampled token ids, end-of-generation token excluded
      */
     public record Result(int promptTokens, int[] generated, long promptNanos, long decodeNanos, StopReason reason) {
         /** Prompt tokens per second, or 0 when nothing was timed. */
@@ -73,9 +79,11 @@ public final class Generator {
         recent.addAll(prompt, Math.max(0, prompt.length - recent.capacity()), prompt.length);
 
         long t0 = System.nanoTime();
+        int before = session.length();
         float[] logits = session.append(prompt, null, cancelled);
-        if (logits == null) { // cancelled between prompt batches
-            return new Result(prompt.length, new int[0], System.nanoTime() - t0, 0, StopReason.CANCELLED);
+        if (logits == null || cancelled.getAsBoolean()) { // cancelled while the prompt ran: no token is shown
+            return new Result(session.length() - before, new int[0], System.nanoTime() - t0, 0,
+                    StopReason.CANCELLED);
         }
         int next = sampler.sample(logits, recent);
         long t1 = System.nanoTime();
@@ -106,10 +114,6 @@ public final class Generator {
                 reason = StopReason.STOP_STRING;
                 break;
             }
-            if (cancelled.getAsBoolean()) {
-                reason = StopReason.CANCELLED;
-                break;
-            }
             if (count == limit) {
                 break;
             }
@@ -118,9 +122,13 @@ public final class Generator {
                 break;
             }
             logits = session.append(next);
+            if (cancelled.getAsBoolean()) { // Ctrl-C arrived during that pass: its token is not shown
+                reason = StopReason.CANCELLED;
+                break;
+            }
             next = sampler.sample(logits, recent);
         }
-        if (reason != StopReason.STOP_STRING) {
+        if (reason != StopReason.STOP_STRING && reason != StopReason.CANCELLED) {
             String tail = stops.feed(decoder.flush()) + stops.flush();
             if (!tail.isEmpty()) {
                 out.accept(tail);
