@@ -34,12 +34,33 @@ import java.util.Optional;
  *   <li>{@link #ZEPHYR} — HuggingFaceH4/zephyr-7b-beta (also TinyLlama-Chat):
  *       {@code <|{role}|>⏎{text}</s>⏎} per message, generation prompt {@code <|assistant|>⏎}. (llama.cpp's
  *       {@code zephyr} is the StableLM-Zephyr variant ending turns with {@code <|endoftext|>}.)</li>
+ *   <li>{@link #LLAMA_3} — llama.cpp's {@code llama3}, Meta Llama 3 / 3.1 Instruct:
+ *       {@code <|start_header_id|>{role}<|end_header_id|>⏎⏎{text}<|eot_id|>} per message (text stripped of
+ *       surrounding whitespace), generation prompt {@code <|start_header_id|>assistant<|end_header_id|>⏎⏎}.</li>
+ *   <li>{@link #MISTRAL_V1}, {@link #MISTRAL_V3}, {@link #MISTRAL_V3_TEKKEN} — llama.cpp's {@code mistral-v1},
+ *       {@code mistral-v3}, {@code mistral-v3-tekken} (Mistral's own tokenizer templates: v1 for Mistral 7B
+ *       Instruct v0.1/v0.2 and Mixtral 8x7B, v3 for Mistral 7B v0.3 and Mixtral 8x22B, v3-tekken for Mistral
+ *       Nemo): {@code [INST] {s}⏎⏎{u1}[/INST] {a1}</s>[INST] {u2}[/INST]}, where v1 puts a space before each
+ *       {@code [INST]} and {@code [/INST]}, v3 strips the assistant text, and v3-tekken has no space after
+ *       {@code [INST]} or before an answer. A user turn already ends with the cue.</li>
+ *   <li>{@link #MISTRAL_V7} — llama.cpp's {@code mistral-v7} (Mistral Large 2411, Small 3):
+ *       {@code [SYSTEM_PROMPT] {s}[/SYSTEM_PROMPT][INST] {u1}[/INST] {a1}</s>[INST] {u2}[/INST]}.</li>
+ *   <li>{@link #MISTRAL} — llama.cpp's {@code mistral} (what llama.cpp renders for that name: the format of Mistral
+ *       7B Instruct's original template, the same as llama.cpp's {@code llama2}): {@code [INST] {s}⏎{u1} [/INST]{a1}</s>[INST]
+ *       {u2} [/INST]}.</li>
  *   <li>{@link #COMPLETION} — no template: the message texts concatenated in order, nothing added.</li>
  * </ul>
+ *
+ * <p>The llama-3 and Mistral formats render every message in order, a system message anywhere included, exactly
+ * as llama.cpp's {@code llm_chat_apply_template} does (its tests/test-chat-template.cpp expectations are this
+ * module's tests).</p>
  */
 public final class BuiltinTemplate implements ChatTemplate {
 
-    private enum Format { VICUNA, ALPACA, LLAMA_2, CHATML, ZEPHYR, COMPLETION }
+    private enum Format {
+        VICUNA, ALPACA, LLAMA_2, CHATML, ZEPHYR, LLAMA_3, MISTRAL_V1, MISTRAL_V3, MISTRAL_V3_TEKKEN, MISTRAL_V7,
+        MISTRAL, COMPLETION
+    }
 
     public static final BuiltinTemplate VICUNA_V1_1 = new BuiltinTemplate(Format.VICUNA, "vicuna_v1.1",
             "A chat between a curious user and an artificial intelligence assistant. "
@@ -54,11 +75,23 @@ public final class BuiltinTemplate implements ChatTemplate {
             new BuiltinTemplate(Format.CHATML, "chatml", null, List.of("<|im_end|>", "<|im_start|>"));
     public static final BuiltinTemplate ZEPHYR =
             new BuiltinTemplate(Format.ZEPHYR, "zephyr", null, List.of("</s>", "<|user|>"));
+    public static final BuiltinTemplate LLAMA_3 = new BuiltinTemplate(Format.LLAMA_3, "llama3", null,
+            List.of("<|eot_id|>", "<|start_header_id|>"));
+    private static final List<String> MISTRAL_STOPS = List.of("</s>", "[INST]");
+    public static final BuiltinTemplate MISTRAL_V1 =
+            new BuiltinTemplate(Format.MISTRAL_V1, "mistral-v1", null, MISTRAL_STOPS);
+    public static final BuiltinTemplate MISTRAL_V3 =
+            new BuiltinTemplate(Format.MISTRAL_V3, "mistral-v3", null, MISTRAL_STOPS);
+    public static final BuiltinTemplate MISTRAL_V3_TEKKEN =
+            new BuiltinTemplate(Format.MISTRAL_V3_TEKKEN, "mistral-v3-tekken", null, MISTRAL_STOPS);
+    public static final BuiltinTemplate MISTRAL_V7 =
+            new BuiltinTemplate(Format.MISTRAL_V7, "mistral-v7", null, MISTRAL_STOPS);
+    public static final BuiltinTemplate MISTRAL = new BuiltinTemplate(Format.MISTRAL, "mistral", null, MISTRAL_STOPS);
     public static final BuiltinTemplate COMPLETION =
             new BuiltinTemplate(Format.COMPLETION, "completion", null, List.of());
 
-    private static final List<BuiltinTemplate> ALL =
-            List.of(VICUNA_V1_1, ALPACA, LLAMA_2, CHATML, ZEPHYR, COMPLETION);
+    private static final List<BuiltinTemplate> ALL = List.of(VICUNA_V1_1, ALPACA, LLAMA_2, CHATML, ZEPHYR, LLAMA_3,
+            MISTRAL_V1, MISTRAL_V3, MISTRAL_V3_TEKKEN, MISTRAL_V7, MISTRAL, COMPLETION);
 
     private final Format format;
     private final String templateName;
@@ -85,6 +118,12 @@ public final class BuiltinTemplate implements ChatTemplate {
             case LLAMA_2 -> llama2(messages);
             case CHATML -> chatml(messages, addGenerationPrompt);
             case ZEPHYR -> zephyr(messages, addGenerationPrompt);
+            case LLAMA_3 -> llama3(messages, addGenerationPrompt);
+            case MISTRAL_V1 -> mistral(messages, " ", " ", false);
+            case MISTRAL_V3 -> mistral(messages, "", " ", true);
+            case MISTRAL_V3_TEKKEN -> mistral(messages, "", "", false);
+            case MISTRAL_V7 -> mistralV7(messages);
+            case MISTRAL -> mistralLegacy(messages);
             case COMPLETION -> completion(messages);
         };
     }
@@ -213,6 +252,76 @@ public final class BuiltinTemplate implements ChatTemplate {
         }
         if (addGenerationPrompt) {
             sb.append("<|assistant|>\n");
+        }
+        return sb.toString();
+    }
+
+    private static String llama3(List<Message> messages, boolean addGenerationPrompt) {
+        StringBuilder sb = new StringBuilder();
+        for (Message m : messages) {
+            sb.append("<|start_header_id|>").append(m.role().wireName()).append("<|end_header_id|>\n\n")
+                    .append(PyStrings.strip(m.content())).append("<|eot_id|>");
+        }
+        if (addGenerationPrompt) {
+            sb.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Mistral's v1, v3 and v3-tekken formats: {@code outer} is the space v1 puts before {@code [INST]} and
+     * {@code [/INST]}, {@code inner} the space after {@code [INST]} and before an answer (none in tekken).
+     */
+    private static String mistral(List<Message> messages, String outer, String inner, boolean stripAnswers) {
+        StringBuilder sb = new StringBuilder();
+        boolean insideTurn = false;
+        for (Message m : messages) {
+            if (!insideTurn) {
+                sb.append(outer).append("[INST]").append(inner);
+                insideTurn = true;
+            }
+            switch (m.role()) {
+                case SYSTEM -> sb.append(m.content()).append("\n\n");
+                case USER -> sb.append(m.content()).append(outer).append("[/INST]");
+                case ASSISTANT -> {
+                    sb.append(inner).append(stripAnswers ? PyStrings.strip(m.content()) : m.content())
+                            .append("</s>");
+                    insideTurn = false;
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String mistralV7(List<Message> messages) {
+        StringBuilder sb = new StringBuilder();
+        for (Message m : messages) {
+            switch (m.role()) {
+                case SYSTEM -> sb.append("[SYSTEM_PROMPT] ").append(m.content()).append("[/SYSTEM_PROMPT]");
+                case USER -> sb.append("[INST] ").append(m.content()).append("[/INST]");
+                case ASSISTANT -> sb.append(' ').append(m.content()).append("</s>");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** llama.cpp's {@code mistral} / {@code llama2}: a system message is the first turn's opening line. */
+    private static String mistralLegacy(List<Message> messages) {
+        StringBuilder sb = new StringBuilder("[INST] ");
+        boolean insideTurn = true;
+        for (Message m : messages) {
+            if (!insideTurn) {
+                sb.append("[INST] ");
+                insideTurn = true;
+            }
+            switch (m.role()) {
+                case SYSTEM -> sb.append(m.content()).append('\n');
+                case USER -> sb.append(m.content()).append(" [/INST]");
+                case ASSISTANT -> {
+                    sb.append(m.content()).append("</s>");
+                    insideTurn = false;
+                }
+            }
         }
         return sb.toString();
     }

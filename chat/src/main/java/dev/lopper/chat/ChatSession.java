@@ -91,7 +91,7 @@ public final class ChatSession implements AutoCloseable {
      */
     public static ChatSession open(Model model, ChatOptions options) {
         ChatTemplate template = ChatTemplates.forModel(model.metadata(), model.tokenizer().vocabulary(),
-                options.template());
+                options.template(), options.jinja());
         new Conversation(template, options.system()).addUser("Hello").prompt(); // fails now rather than mid-chat
         Session session = options.contextSize() == 0 ? model.newSession() : model.newSession(options.contextSize());
         ChatSession chat = new ChatSession(new Conversation(template, options.system()), session, model.tokenizer(),

@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * <ol>
  *   <li>an explicit override ({@code --template NAME}) wins; {@code "auto"} means no override; an unknown name is an
  *       {@link IllegalArgumentException} listing the valid ones;</li>
- *   <li>the GGUF's {@code tokenizer.chat_template}, if present and not blank, as a {@link JinjaTemplate};</li>
+ *   <li>the GGUF's {@code tokenizer.chat_template}, if present and not blank, as a {@link JinjaTemplate}; or,
+ *       when Jinja is not wanted ({@code --no-jinja}), the built-in {@link #detect} recognises in it, as llama.cpp
+ *       does without {@code --jinja};</li>
  *   <li>a built-in guessed from {@code general.name}, then {@code general.basename} ({@link #guess});</li>
  *   <li>{@link BuiltinTemplate#COMPLETION}.</li>
  * </ol>
@@ -40,13 +42,22 @@ public final class ChatTemplates {
      * {@code completion}; a Jinja template gets the model's own BOS and EOS texts.
      */
     public static ChatTemplate forModel(GgufMetadata md, Vocabulary vocab, String override) {
+        return forModel(md, vocab, override, true);
+    }
+
+    /**
+     * {@link #forModel(GgufMetadata, Vocabulary, String)}; with {@code jinja} false the GGUF's template is not run
+     * but {@linkplain #detect recognised} as one of the built-ins (and ignored if it is none of them).
+     */
+    public static ChatTemplate forModel(GgufMetadata md, Vocabulary vocab, String override, boolean jinja) {
         return choose(
                 Optional.ofNullable(md.getString("tokenizer.chat_template", null)),
                 Optional.ofNullable(md.getString("general.name", null)),
                 Optional.ofNullable(md.getString("general.basename", null)),
                 Optional.ofNullable(override),
                 tokenText(vocab, vocab.bos(), LLAMA_BOS),
-                tokenText(vocab, vocab.eos(), LLAMA_EOS));
+                tokenText(vocab, vocab.eos(), LLAMA_EOS),
+                jinja);
     }
 
     /**
@@ -81,17 +92,85 @@ public final class ChatTemplates {
      */
     public static ChatTemplate choose(Optional<String> ggufTemplate, Optional<String> generalName,
             Optional<String> basename, Optional<String> override, String bosToken, String eosToken) {
+        return choose(ggufTemplate, generalName, basename, override, bosToken, eosToken, true);
+    }
+
+    /**
+     * {@link #choose(Optional, Optional, Optional, Optional, String, String)}; with {@code jinja} false the GGUF
+     * template is {@linkplain #detect recognised} as a built-in instead of run (skipped when it is none of them).
+     */
+    public static ChatTemplate choose(Optional<String> ggufTemplate, Optional<String> generalName,
+            Optional<String> basename, Optional<String> override, String bosToken, String eosToken, boolean jinja) {
         Optional<String> wanted = override.map(String::strip).filter(s -> !s.isEmpty() && !s.equalsIgnoreCase("auto"));
         if (wanted.isPresent()) {
             return byName(wanted.get());
         }
-        Optional<String> jinja = ggufTemplate.filter(s -> !s.isBlank());
-        if (jinja.isPresent()) {
-            return new JinjaTemplate(jinja.get(), bosToken, eosToken);
+        Optional<String> source = ggufTemplate.filter(s -> !s.isBlank());
+        if (source.isPresent() && jinja) {
+            return new JinjaTemplate(source.get(), bosToken, eosToken);
+        }
+        Optional<BuiltinTemplate> detected = source.flatMap(ChatTemplates::detect);
+        if (detected.isPresent()) {
+            return detected.get();
         }
         return generalName.flatMap(ChatTemplates::guess)
                 .or(() -> basename.flatMap(ChatTemplates::guess))
                 .orElse(BuiltinTemplate.COMPLETION);
+    }
+
+    /**
+     * The built-in a Jinja chat template's source stands for, recognised by the markers llama.cpp's
+     * {@code llm_chat_detect_template} looks for (a built-in's name is accepted as well), in llama.cpp's order;
+     * empty for a format Lopper has no built-in for (or renders differently from llama.cpp):
+     * <ul>
+     *   <li>{@code <|im_start|>} → {@code chatml} (unless {@code <|im_sep|>}: Phi-4, none);</li>
+     *   <li>starting with {@code mistral}, or containing {@code [INST]}: {@code [SYSTEM_PROMPT]} → {@code mistral-v7};
+     *       Mistral's own v1/v3 templates ({@code ' [INST] ' + system_message} or {@code [AVAILABLE_TOOLS]}) →
+     *       {@code mistral-v1} if {@code " [INST]"} occurs, else {@code mistral-v3-tekken} if {@code "[INST]"} occurs
+     *       in double quotes, else {@code mistral-v3}; otherwise the Llama-2 family: {@code <<SYS>>} →
+     *       {@code llama-2} (Meta's format, which those templates render), else {@code mistral} (llama.cpp's
+     *       {@code llama2}/{@code mistral});</li>
+     *   <li>formats llama.cpp checks next (Phi-3, Falcon 3, GLM-Edge, its own Zephyr and Vicuna variants, Monarch,
+     *       Gemma, Orion, OpenChat, DeepSeek, Command-R) → none;</li>
+     *   <li>{@code <|start_header_id|>} and {@code <|end_header_id|>} → {@code llama3}.</li>
+     * </ul>
+     */
+    public static Optional<BuiltinTemplate> detect(String source) {
+        try {
+            return Optional.of(byName(source));
+        } catch (IllegalArgumentException notAName) {
+            // a template's source
+        }
+        if (source.contains("<|im_start|>")) {
+            return source.contains("<|im_sep|>") ? Optional.empty() : Optional.of(BuiltinTemplate.CHATML);
+        }
+        if (source.startsWith("mistral") || source.contains("[INST]")) {
+            if (source.contains("[SYSTEM_PROMPT]")) {
+                return Optional.of(BuiltinTemplate.MISTRAL_V7);
+            }
+            if (source.contains("' [INST] ' + system_message") || source.contains("[AVAILABLE_TOOLS]")) {
+                if (source.contains(" [INST]")) {
+                    return Optional.of(BuiltinTemplate.MISTRAL_V1);
+                }
+                return Optional.of(source.contains("\"[INST]\"") ? BuiltinTemplate.MISTRAL_V3_TEKKEN
+                        : BuiltinTemplate.MISTRAL_V3);
+            }
+            return Optional.of(source.contains("<<SYS>>") ? BuiltinTemplate.LLAMA_2 : BuiltinTemplate.MISTRAL);
+        }
+        boolean otherFormat = (source.contains("<|assistant|>") && (source.contains("<|end|>")
+                || source.contains("<|user|>")))
+                || (source.contains("<|user|>") && source.contains("<|endoftext|>"))
+                || source.contains("bos_token + message['role']")
+                || source.contains("<start_of_turn>")
+                || source.contains("'\\n\\nAssistant: ' + eos_token")
+                || source.contains("GPT4 Correct ")
+                || (source.contains("USER: ") && source.contains("ASSISTANT: "))
+                || (source.contains("### Instruction:") && source.contains("<|EOT|>"))
+                || (source.contains("<|START_OF_TURN_TOKEN|>") && source.contains("<|USER_TOKEN|>"));
+        if (!otherFormat && source.contains("<|start_header_id|>") && source.contains("<|end_header_id|>")) {
+            return Optional.of(BuiltinTemplate.LLAMA_3);
+        }
+        return Optional.empty();
     }
 
     /**
@@ -130,7 +209,8 @@ public final class ChatTemplates {
     /**
      * The built-in with that name, case-insensitive. Accepted: {@code vicuna_v1.1} (also {@code vicuna}, {@code
      * vicuna-v1.1}), {@code alpaca}, {@code llama-2} (also {@code llama2}, {@code llama-2-chat}), {@code chatml},
-     * {@code zephyr}, {@code completion} (also {@code none}, {@code raw}).
+     * {@code zephyr}, {@code llama3} (also {@code llama-3}), {@code mistral-v1}, {@code mistral-v3}, {@code
+     * mistral-v3-tekken}, {@code mistral-v7}, {@code mistral}, {@code completion} (also {@code none}, {@code raw}).
      *
      * @throws IllegalArgumentException for any other name, listing the valid ones
      */
@@ -143,6 +223,12 @@ public final class ChatTemplates {
             case "llama-2", "llama2", "llama-2-chat", "llama2-chat" -> BuiltinTemplate.LLAMA_2;
             case "chatml" -> BuiltinTemplate.CHATML;
             case "zephyr" -> BuiltinTemplate.ZEPHYR;
+            case "llama3", "llama-3" -> BuiltinTemplate.LLAMA_3;
+            case "mistral-v1" -> BuiltinTemplate.MISTRAL_V1;
+            case "mistral-v3" -> BuiltinTemplate.MISTRAL_V3;
+            case "mistral-v3-tekken" -> BuiltinTemplate.MISTRAL_V3_TEKKEN;
+            case "mistral-v7" -> BuiltinTemplate.MISTRAL_V7;
+            case "mistral" -> BuiltinTemplate.MISTRAL;
             case "completion", "none", "raw" -> BuiltinTemplate.COMPLETION;
             default -> throw new IllegalArgumentException(
                     "unknown chat template '" + name + "'; valid names: " + String.join(", ", names()));

@@ -51,9 +51,10 @@ class ChatTemplatesTest {
     @Test
     void unknownOverrideListsValidNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ChatTemplates.choose(NONE, NONE, NONE, Optional.of("mistral")));
-        assertEquals("unknown chat template 'mistral'; valid names: vicuna_v1.1, alpaca, llama-2, chatml, zephyr, "
-                + "completion", e.getMessage());
+                () -> ChatTemplates.choose(NONE, NONE, NONE, Optional.of("gemma")));
+        assertEquals("unknown chat template 'gemma'; valid names: vicuna_v1.1, alpaca, llama-2, chatml, zephyr, "
+                + "llama3, mistral-v1, mistral-v3, mistral-v3-tekken, mistral-v7, mistral, completion",
+                e.getMessage());
     }
 
     @Test

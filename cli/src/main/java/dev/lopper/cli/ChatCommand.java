@@ -52,6 +52,9 @@ public final class ChatCommand implements Callable<Integer> {
     @Mixin
     TemplateOption template;
 
+    @Mixin
+    JinjaOption jinja;
+
     @Spec
     CommandSpec spec;
 
@@ -82,9 +85,10 @@ public final class ChatCommand implements Callable<Integer> {
         }
         try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers))) {
             ChatTemplate chosen = ChatTemplateChoice.choose(llama.metadata(), llama.tokenizer().vocabulary(),
-                    template.name());
+                    template.name(), jinja.jinja());
             ChatTemplateChoice.check(chosen, system);
-            ChatSession chat = ChatSession.open(llama, new ChatOptions(template.name(), system, params, maxTokens, 0));
+            ChatSession chat = ChatSession.open(llama, new ChatOptions(template.name(), system, params, maxTokens, 0,
+                    jinja.jinja()));
             if (interactive) {
                 ChatRepl.Settings settings = new ChatRepl.Settings(model.path(), llama.name(), params,
                         maxTokens, llama.threads());

@@ -14,11 +14,12 @@ final class ChatTemplateChoice {
     }
 
     /**
-     * {@link ChatTemplates#choose}: {@code --template}, else the GGUF's {@code tokenizer.chat_template}, else a guess
-     * from {@code general.name} / {@code general.basename}, else {@code completion}.
+     * {@link ChatTemplates#choose}: {@code --template}, else the GGUF's {@code tokenizer.chat_template} (with
+     * {@code --no-jinja}: the built-in it matches), else a guess from {@code general.name} / {@code
+     * general.basename}, else {@code completion}.
      */
-    static ChatTemplate choose(GgufMetadata md, Vocabulary vocab, String override) {
-        return ChatTemplates.forModel(md, vocab, override);
+    static ChatTemplate choose(GgufMetadata md, Vocabulary vocab, String override, boolean jinja) {
+        return ChatTemplates.forModel(md, vocab, override, jinja);
     }
 
     /**

@@ -35,6 +35,9 @@ public final class TemplateCommand implements Callable<Integer> {
     @Mixin
     TemplateOption template;
 
+    @Mixin
+    JinjaOption jinja;
+
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt (default: the template's own).")
     String system;
 
@@ -78,7 +81,7 @@ public final class TemplateCommand implements Callable<Integer> {
                 Terminal.notice(TruncationNotice.of(file));
             }
             chosen = ChatTemplateChoice.choose(file.metadata(), Vocabulary.fromGguf(file.metadata()),
-                    template.name());
+                    template.name(), jinja.jinja());
         }
         Conversation c = new Conversation(chosen, system);
         for (Message m : turnsInOrder()) {

@@ -13,8 +13,8 @@ public final class TemplateOption {
     private String name;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "Chat template: auto (the model's), vicuna_v1.1, alpaca, llama-2, chatml, zephyr, completion "
-                    + "(default: auto).")
+            description = "Chat template: auto (the model's), vicuna_v1.1, alpaca, llama-2, chatml, zephyr, llama3, "
+                    + "mistral-v1, mistral-v3, mistral-v3-tekken, mistral-v7, mistral, completion (default: auto).")
     void name(String value) {
         if (!value.strip().equalsIgnoreCase("auto")) {
             try {

@@ -40,7 +40,8 @@ class BadArgumentsTest {
     @Test
     void templateNameThreadsAndContext() throws Exception {
         assertBadArgument(Cli.run("chat", "--template", "nope", "-p", "hi"), "--template: unknown chat template "
-                + "'nope'; valid names: vicuna_v1.1, alpaca, llama-2, chatml, zephyr, completion");
+                + "'nope'; valid names: vicuna_v1.1, alpaca, llama-2, chatml, zephyr, llama3, mistral-v1, mistral-v3, "
+                + "mistral-v3-tekken, mistral-v7, mistral, completion");
         assertBadArgument(Cli.run("generate", "-t", "0"), "--threads must be at least 1, got 0");
         assertBadArgument(Cli.run("bench", "-t", "0"), "-t must be at least 1, got 0");
         assertBadArgument(Cli.run("generate", "-c", "-1"),

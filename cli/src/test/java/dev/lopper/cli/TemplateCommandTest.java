@@ -28,6 +28,11 @@ class TemplateCommandTest {
             chatml      | "<|im_start|>system\\nS<|im_end|>\\n<|im_start|>user\\nU1<|im_end|>\\n<|im_start|>assistant\\nA1<|im_end|>\\n<|im_start|>user\\nU2<|im_end|>\\n<|im_start|>assistant\\n"
             zephyr      | "<|system|>\\nS</s>\\n<|user|>\\nU1</s>\\n<|assistant|>\\nA1</s>\\n<|user|>\\nU2</s>\\n<|assistant|>\\n"
             completion  | "SU1A1U2"
+            llama3      | "<|start_header_id|>system<|end_header_id|>\\n\\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\\n\\nU1<|eot_id|><|start_header_id|>assistant<|end_header_id|>\\n\\nA1<|eot_id|><|start_header_id|>user<|end_header_id|>\\n\\nU2<|eot_id|><|start_header_id|>assistant<|end_header_id|>\\n\\n"
+            mistral-v1  | " [INST] S\\n\\nU1 [/INST] A1</s> [INST] U2 [/INST]"
+            mistral-v3  | "[INST] S\\n\\nU1[/INST] A1</s>[INST] U2[/INST]"
+            mistral-v7  | "[SYSTEM_PROMPT] S[/SYSTEM_PROMPT][INST] U1[/INST] A1</s>[INST] U2[/INST]"
+            mistral     | "[INST] S\\nU1 [/INST]A1</s>[INST] U2 [/INST]"
             """)
     void builtInRendersExactly(String template, String expected) throws Exception {
         List<String> args = new ArrayList<>(List.of("template", "--template", template));
@@ -70,14 +75,19 @@ class TemplateCommandTest {
 
     /** The demo model with a {@code tokenizer.chat_template} that always fails. */
     static Path modelWithBrokenTemplate(Path dir) throws Exception {
-        Path out = dir.resolve("broken-template.gguf");
+        return modelWithTemplate(dir.resolve("broken-template.gguf"),
+                "{{ raise_exception('System role not supported') }}");
+    }
+
+    /** The demo model with {@code source} as its {@code tokenizer.chat_template}, written to {@code out}. */
+    static Path modelWithTemplate(Path out, String source) throws Exception {
         try (GgufFile src = GgufFile.open(Cli.projectRoot().resolve("models/stories260K.gguf"))) {
             List<GgufWriter.TensorEntry> tensors = new ArrayList<>();
             for (TensorInfo t : src.tensors()) {
                 tensors.add(new GgufWriter.TensorEntry(t.name(), t.type(), t.shape(), src.data(t)));
             }
             GgufWriter.write(out, src.version(), src.metadata().toBuilder()
-                    .putString("tokenizer.chat_template", "{{ raise_exception('System role not supported') }}")
+                    .putString("tokenizer.chat_template", source)
                     .build(), tensors);
         }
         return out;
@@ -94,5 +104,24 @@ class TemplateCommandTest {
         Cli.Run fixed = Cli.run("template", "-m", model.toString(), "--template", "chatml", "--user", "Hi");
         assertEquals(0, fixed.exit(), fixed.err());
         assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", fixed.out());
+    }
+
+    /**
+     * A Llama-3-style GGUF template: run with Jinja by default; with {@code --no-jinja} recognised as {@code llama3}
+     * and rendered by the built-in, as llama.cpp does without {@code --jinja}.
+     */
+    @Test
+    void noJinjaUsesTheBuiltInTheGgufTemplateMatches(@TempDir Path dir) throws Exception {
+        Path model = modelWithTemplate(dir.resolve("llama3-template.gguf"), "{{ 'JINJA:' }}{% for m in messages %}"
+                + "{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\\n\\n' + m['content'] | trim "
+                + "+ '<|eot_id|>' }}{% endfor %}");
+        Cli.Run jinja = Cli.run("template", "-m", model.toString(), "--user", "Hi");
+        assertEquals(0, jinja.exit(), jinja.err());
+        assertTrue(jinja.out().startsWith("JINJA:<|start_header_id|>user"), jinja.out());
+
+        Cli.Run builtin = Cli.run("template", "-m", model.toString(), "--no-jinja", "--user", "Hi");
+        assertEquals(0, builtin.exit(), builtin.err());
+        assertEquals("<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n", builtin.out());
     }
 }
