@@ -216,7 +216,8 @@ class BuiltinTemplateTest {
 
     @Test
     void valuesAndNames() {
-        assertEquals(List.of("vicuna_v1.1", "alpaca", "llama-2", "chatml", "zephyr", "completion"),
+        assertEquals(List.of("vicuna_v1.1", "alpaca", "llama-2", "chatml", "zephyr", "llama3", "mistral-v1",
+                        "mistral-v3", "mistral-v3-tekken", "mistral-v7", "mistral", "completion"),
                 BuiltinTemplate.values().stream().map(ChatTemplate::name).toList());
         for (BuiltinTemplate t : BuiltinTemplate.values()) {
             assertEquals(t.name(), t.toString());
