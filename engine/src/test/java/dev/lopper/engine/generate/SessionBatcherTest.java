@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +23,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Sessions of a {@link SessionBatcher}, stepped from four threads at once, see what a session alone sees: the same
  * tokens fed in give the same top-1 next token at ≥ 95% of the positions (the batched matrix × matrix path and the
  * single-row matrix × vector path differ in rounding), logits within a small tolerance, and the steps really are
- * shared (mean batch above one).
+ * shared: one forward pass per step for all four sessions.
+ *
+ * <p>The test fixes the steps' make-up so that nothing depends on thread scheduling: the first step waits for all
+ * four prompts ({@link SessionBatcher#expect}) and every later step for all four sessions of the previous one (a
+ * 30 s {@link SessionBatcher#gatherTimeout gather timeout} instead of 2 ms; a session that stops says so,
+ * {@link Session#idle()}). So the four prompts run in one step and every later step decodes all four sessions, every
+ * position is computed batched, and the agreement figures are the same on every run (for a given vector width).
  */
 class SessionBatcherTest {
     private static final int STEPS = 120;
@@ -48,6 +55,8 @@ class SessionBatcherTest {
             float[][][] together = new float[4][][];
             try (SessionBatcher batcher = model.newBatcher(256);
                  ExecutorService threads = Executors.newFixedThreadPool(4)) {
+                batcher.gatherTimeout(Duration.ofSeconds(30));
+                batcher.expect(4);
                 List<Future<float[][]>> futures = new ArrayList<>();
                 for (int s = 0; s < 4; s++) {
                     Session session = batcher.newSession();
@@ -57,8 +66,13 @@ class SessionBatcherTest {
                 for (int s = 0; s < 4; s++) {
                     together[s] = futures.get(s).get();
                 }
-                double mean = batcher.rows() / (double) batcher.steps();
-                assertTrue(mean > 1.5, "steps shared: mean batch " + mean);
+                long steps = batcher.steps();
+                long rows = batcher.rows();
+                System.out.printf("%s: four sessions together: %d rows in %d steps%n", file, rows, steps);
+                // One step for the four two-token prompts, then one per token for all four sessions at once.
+                assertEquals(1 + STEPS, steps, "one forward pass per step for all four sessions (" + rows
+                        + " rows in " + steps + " steps)");
+                assertEquals(4L * (STEPS + 2), rows, "every token of every session ran once");
             }
             int agree = 0;
             int total = 0;
@@ -80,15 +94,22 @@ class SessionBatcherTest {
         }
     }
 
-    /** Logits after each token of {@code seq} from the third on (a two-token prompt, then single steps). */
+    /**
+     * Logits after each token of {@code seq} from the third on (a two-token prompt, then single steps); the session
+     * then says it is idle, as {@link Generator} does, so a batcher never waits for a session that failed.
+     */
     private static float[][] run(Session session, int[] seq, int vocab) {
-        float[][] out = new float[seq.length - 1][];
-        out[0] = session.append(Arrays.copyOf(seq, 2)).clone();
-        for (int i = 2; i < seq.length; i++) {
-            out[i - 1] = session.append(seq[i]).clone();
+        try {
+            float[][] out = new float[seq.length - 1][];
+            out[0] = session.append(Arrays.copyOf(seq, 2)).clone();
+            for (int i = 2; i < seq.length; i++) {
+                out[i - 1] = session.append(seq[i]).clone();
+            }
+            assertEquals(seq.length, session.length());
+            return out;
+        } finally {
+            session.idle();
         }
-        assertEquals(seq.length, session.length());
-        return out;
     }
 
     private static int argmax(float[] l) {
