@@ -257,6 +257,9 @@ public final class Conversation {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw bad(file, "invalid JSON" + where + ": " + oneLine(e.getOriginalMessage()));
+        } catch (java.io.CharConversionException e) {
+            // bytes Jackson takes for UTF-32 (or another encoding) that do not decode: not JSON either
+            throw bad(file, "invalid JSON: " + oneLine(e.getMessage()));
         }
         if (root == null || root.isMissingNode()) {
             throw bad(file, "the file is empty");

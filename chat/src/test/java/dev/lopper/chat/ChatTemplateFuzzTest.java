@@ -2,12 +2,14 @@ package dev.lopper.chat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * Fuzz target (Jazzer, docs/fuzzing.md): a GGUF chat template is untrusted code. Any template text renders or
- * fails with a {@link ChatTemplateException} within 10 s, within Jinjava's limits on output size, loops and
+ * fails with a {@link ChatTemplateException} within 10 s of the thread's CPU time (not the wall clock, which a loaded
+ * or paused machine stretches), within Jinjava's limits on output size, loops and
  * recursion ({@link JinjaSupport}); any other exception, an error or a slower render is a finding. Without
  * JAZZER_FUZZ this replays the seeds (real templates, and loops, recursion and growth that the limits must stop)
  * and every crash found, kept in {@code src/test/resources/dev/lopper/chat/ChatTemplateFuzzTestInputs/render}.
@@ -25,7 +27,7 @@ class ChatTemplateFuzzTest {
     @FuzzTest(maxDuration = "3m")
     void render(byte[] data) {
         String source = new String(data, StandardCharsets.UTF_8);
-        long t0 = System.nanoTime();
+        long t0 = cpuNanos();
         try {
             String out = new JinjaTemplate("fuzz", source, "<s>", "</s>").render(CONVERSATION, true);
             if (out.length() > JinjaSupport.MAX_OUTPUT_CHARS) {
@@ -34,9 +36,14 @@ class ChatTemplateFuzzTest {
         } catch (ChatTemplateException expected) {
             // the template's own error: the property holds
         }
-        long took = System.nanoTime() - t0;
+        long took = cpuNanos() - t0;
         if (took > LIMIT_NANOS) {
-            throw new AssertionError(data.length + "-byte template took " + took / 1_000_000 + " ms");
+            throw new AssertionError(data.length + "-byte template took " + took / 1_000_000 + " ms of CPU time");
         }
+    }
+
+    /** This thread's CPU time (Jinjava renders on the calling thread). */
+    private static long cpuNanos() {
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 }

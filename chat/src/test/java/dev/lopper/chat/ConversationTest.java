@@ -137,6 +137,17 @@ class ConversationTest {
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
+    /** Bytes Jackson detects as UTF-32 but cannot decode (a fuzz finding in convert's JSON readers). */
+    @Test
+    void undecodableUtf32IsAnInvalidJsonError() throws IOException {
+        Path file = dir.resolve("utf32.json");
+        Files.write(file, new byte[]{0, 0, 0, '{', 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
+        IOException e = assertThrows(IOException.class, () -> Conversation.load(file));
+        assertTrue(e.getMessage().startsWith("cannot load conversation " + file + ": invalid JSON: "), e.getMessage());
+        assertTrue(e.getMessage().contains("UTF-32"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
     @Test
     void wrongShapesAreOneLineErrors() throws IOException {
         assertLoadError("", "the file is empty");
