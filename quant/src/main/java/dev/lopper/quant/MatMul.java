@@ -128,7 +128,6 @@ public final class MatMul {
         return switch (type) {
             case Q4_0 -> Q4_0Kernel512.INSTANCE;
             case Q4_1 -> Q4_1Kernel512.INSTANCE;
-            case Q8_0 -> Q8_0Kernel512.INSTANCE;
             case Q6_K -> Q6_KKernel512.INSTANCE;
             case Q4_K -> Q4_KKernel512.INSTANCE;
             default -> narrow;

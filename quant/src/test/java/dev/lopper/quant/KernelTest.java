@@ -81,8 +81,8 @@ class KernelTest {
     @Test
     void kernelsFollowTheVectorWidth() {
         Map<GgmlType, Class<?>> wide = Map.of(GgmlType.Q4_0, Q4_0Kernel512.class, GgmlType.Q4_1, Q4_1Kernel512.class,
-                GgmlType.Q8_0, Q8_0Kernel512.class, GgmlType.Q6_K, Q6_KKernel512.class,
-                GgmlType.Q4_K, Q4_KKernel512.class);
+                GgmlType.Q6_K, Q6_KKernel512.class, GgmlType.Q4_K, Q4_KKernel512.class,
+                GgmlType.Q8_0, Q8_0Codec.class);
         for (GgmlType t : wide.keySet()) {
             MemorySegment seg = Arena.ofAuto().allocate(t.byteSize(256));
             RowKernel k = MatMul.kernelFor(new WeightMatrix("w", t, seg, 1, 256));
