@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,25 +52,13 @@ class HostileInputTest {
     private static byte[] torchZip(byte[] pickle, Map<String, byte[]> storages) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream z = new ZipOutputStream(bytes)) {
-            put(z, "archive/data.pkl", pickle);
+            StoredZipEntries.put(z, "archive/data.pkl", pickle);
             for (var e : storages.entrySet()) {
-                put(z, "archive/data/" + e.getKey(), e.getValue());
+                StoredZipEntries.put(z, "archive/data/" + e.getKey(), e.getValue());
             }
-            put(z, "archive/version", "3\n".getBytes());
+            StoredZipEntries.put(z, "archive/version", "3\n".getBytes());
         }
         return bytes.toByteArray();
-    }
-
-    private static void put(ZipOutputStream z, String name, byte[] data) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(data.length);
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        e.setCrc(crc.getValue());
-        z.putNextEntry(e);
-        z.write(data);
-        z.closeEntry();
     }
 
     private static Path binFolder(Path tmp, byte[] bin) throws IOException {

@@ -2,13 +2,12 @@ package dev.lopper.convert.torch;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lopper.convert.FuzzProperty;
+import dev.lopper.convert.StoredZipEntries;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -33,24 +32,12 @@ class TorchPickleFuzzTest {
     private static byte[] zip(byte[] pickle) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(pickle.length + 1024);
         try (ZipOutputStream z = new ZipOutputStream(bytes)) {
-            stored(z, "archive/data.pkl", pickle);
-            stored(z, "archive/byteorder", "little".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            stored(z, "archive/data/0", new byte[64]);
-            stored(z, "archive/data/1", new byte[32]);
-            stored(z, "archive/data/2", new byte[16]);
+            StoredZipEntries.put(z, "archive/data.pkl", pickle);
+            StoredZipEntries.put(z, "archive/byteorder", "little".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            StoredZipEntries.put(z, "archive/data/0", new byte[64]);
+            StoredZipEntries.put(z, "archive/data/1", new byte[32]);
+            StoredZipEntries.put(z, "archive/data/2", new byte[16]);
         }
         return bytes.toByteArray();
-    }
-
-    private static void stored(ZipOutputStream z, String name, byte[] data) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(data.length);
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        e.setCrc(crc.getValue());
-        z.putNextEntry(e);
-        z.write(data);
-        z.closeEntry();
     }
 }
