@@ -52,7 +52,10 @@ public final class Activations {
      * last block of a vector is not paired (the kernels read it from {@link #q}).
      */
     final short[] q4;
-    /** Per block: Σ q, for Q4_0's −8 (padded: a 512-bit load from the last block stays in the array). */
+    /**
+     * Per block: Σ q, for Q4_0's −8 (the 512-bit kernel and the repacked kernels; padded: a 512-bit load from the
+     * last block stays in the array).
+     */
     final int[] qsum;
 
     float[] x;
@@ -64,6 +67,13 @@ public final class Activations {
     /** Row length of {@link #xt}: the batch rounded up to a multiple of {@code MatMul}'s batch block. */
     int stride;
     private boolean transposed;
+    /**
+     * The token-tiled form for the batched multiply of repacked matrices: tokens in tiles of {@link #tileTokens},
+     * each tile column-major and contiguous, {@code xtiles[(b / T)·cols·T + c·T + b % T] = x[b·cols + c]}, zero for
+     * b ≥ batch, so a tile's activations stream in order beside the weights.
+     */
+    float[] xtiles = new float[0];
+    int tileTokens;
 
     /** Room for {@code maxBatch} vectors of up to {@code maxCols} values. */
     public Activations(int maxCols, int maxBatch) {
@@ -80,7 +90,7 @@ public final class Activations {
         this.sum16 = new float[padded / 16];
         boolean paired = RowKernel.BITS >= 512;
         this.q4 = new short[paired ? padded : 0];
-        this.qsum = new int[paired ? padded / QK + PAD : 0];
+        this.qsum = new int[padded / QK + PAD];
     }
 
     /**
@@ -97,6 +107,7 @@ public final class Activations {
         this.batch = batch;
         this.quantized = false;
         this.transposed = false;
+        this.tileTokens = 0;
         return this;
     }
 
@@ -143,6 +154,33 @@ public final class Activations {
         transposed = true;
     }
 
+    /** Makes the token-tiled form ({@link #xtiles}) for tiles of {@code tokens}, if this input has none yet. */
+    void tile(int tokens) {
+        if (tileTokens == tokens) {
+            return;
+        }
+        int tiles = (batch + tokens - 1) / tokens;
+        if (xtiles.length < tiles * tokens * cols) {
+            xtiles = new float[tiles * tokens * cols];
+        }
+        for (int t = 0; t < tiles; t++) {
+            int base = t * tokens * cols;
+            for (int j = 0; j < tokens; j++) {
+                int b = t * tokens + j;
+                if (b < batch) {
+                    for (int c = 0, xo = b * cols; c < cols; c++) {
+                        xtiles[base + c * tokens + j] = x[xo + c];
+                    }
+                } else {
+                    for (int c = 0; c < cols; c++) {
+                        xtiles[base + c * tokens + j] = 0;
+                    }
+                }
+            }
+        }
+        tileTokens = tokens;
+    }
+
     /** Makes the int8 blocks if this input has none yet (cols must be a multiple of 32). */
     void quantize() {
         if (quantized) {
@@ -162,13 +200,20 @@ public final class Activations {
                 q8[i] = (byte) q[i];
             }
         }
+        for (int b = 0; b < blocks; b++) {
+            int s = 0;
+            for (int i = 0; i < QK; i++) {
+                s += q[b * QK + i];
+            }
+            qsum[b] = s;
+        }
         if (q4.length > 0) {
             pair();
         }
         quantized = true;
     }
 
-    /** Fills {@link #q4} and {@link #qsum} from the int8 blocks. */
+    /** Fills {@link #q4} from the int8 blocks. */
     private void pair() {
         int nb = cols / QK;
         for (int v = 0; v < batch; v++) {
@@ -180,13 +225,6 @@ public final class Activations {
                 System.arraycopy(q, o + 16, q4, o + 32, 16);
                 System.arraycopy(q, o + QK + 16, q4, o + 48, 16);
             }
-        }
-        for (int b = 0; b < nb * batch; b++) {
-            int s = 0;
-            for (int i = 0; i < QK; i++) {
-                s += q[b * QK + i];
-            }
-            qsum[b] = s;
         }
     }
 

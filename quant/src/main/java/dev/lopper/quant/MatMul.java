@@ -116,6 +116,9 @@ public final class MatMul {
      * path runs instead.
      */
     static RowKernel kernelFor(WeightMatrix w) {
+        if (w.layout() == WeightMatrix.Layout.Q4_0_ROWS32) { // only made where the kernels run (WeightLoader)
+            return RowKernel.BITS >= 512 ? Q4_0Rows32Kernel512.INSTANCE : Q4_0Rows32Kernel256.INSTANCE;
+        }
         if (!RowKernel.ENABLED || !w.data().isNative() || !(w.codec() instanceof RowKernel narrow)) {
             return null;
         }

@@ -41,17 +41,19 @@ final class MatVec {
     /** {@code outs[i] = ws[i] · a} with the kernels {@code ks[i]} (none null), as one range over the pool. */
     void run(WeightMatrix[] ws, float[][] outs, RowKernel[] ks, Activations a) {
         int total = 0;
+        int unitRows = 1;
         for (int i = 0; i < ws.length; i++) {
             if (ks[i].int8()) {
                 a.quantize();
             }
             total += units(ws[i], ks[i]);
+            unitRows = Math.max(unitRows, ks[i].rowsPerUnit());
         }
         if (ks != kernels.kernels) {
             System.arraycopy(ks, 0, kernels.kernels, 0, ws.length);
         }
         kernels.set(ws, outs, a);
-        pool.parallelFor(total, grain(a.cols()), kernels);
+        pool.parallelFor(total, Math.max(1, grain(a.cols()) / unitRows), kernels);
     }
 
     /** Rows per chunk at least, for rows of {@code cols} weights. */
@@ -60,11 +62,12 @@ final class MatVec {
     }
 
     /**
-     * Work units of a matrix: its rows, or for a kernel that {@linkplain RowKernel#pairsRows pairs rows} unit u is
-     * rows u and u + rows/2 (u < rows/2) and, for an odd row count, the last unit is the last row alone.
+     * Work units of a matrix: its rows, or its groups of {@linkplain RowKernel#rowsPerUnit rows}, or for a kernel
+     * that {@linkplain RowKernel#pairsRows pairs rows} unit u is rows u and u + rows/2 (u < rows/2) and, for an odd
+     * row count, the last unit is the last row alone.
      */
     private static int units(WeightMatrix m, RowKernel k) {
-        return k.pairsRows() ? (m.rows() + 1) / 2 : m.rows();
+        return k.pairsRows() ? (m.rows() + 1) / 2 : m.rows() / k.rowsPerUnit();
     }
 
     /** A kernel multiply's operands: the work units of the group's matrices, laid end to end ({@link #units}). */
@@ -108,7 +111,9 @@ final class MatVec {
                             k.dotRows(m.data(), 2L * h * rb, rb, 1, a, 0, outs[i], 2 * h, scratch[worker]);
                         }
                     } else {
-                        k.dotRows(m.data(), s * rb, rb, e - s, a, 0, outs[i], s, scratch[worker]);
+                        int u = k.rowsPerUnit();
+                        k.dotRows(m.data(), (long) s * u * rb, rb, (e - s) * u, a, 0, outs[i], s * u,
+                                scratch[worker]);
                     }
                     start = base + e;
                 }

@@ -25,6 +25,10 @@ final class PrefillTiles implements ThreadPool.RangeTask {
 
     private final float[][] scratch;
     private final float[][] accScratch;
+    /** Per worker: one dequantized 32-row group of a repacked matrix, column by column (made on first use). */
+    private final float[][] groupScratch;
+    private final int maxCols;
+    private final ThreadPool.RangeTask groups = this::runGroups;
 
     // The multiply in progress (set by run, read by the workers it starts).
     private WeightMatrix w;
@@ -36,6 +40,8 @@ final class PrefillTiles implements ThreadPool.RangeTask {
     PrefillTiles(int workers, int maxCols) {
         this.scratch = new float[workers][TILE * maxCols];
         this.accScratch = new float[workers][TILE * (WIDE ? WIDE_NB : NB)];
+        this.groupScratch = new float[workers][];
+        this.maxCols = maxCols;
     }
 
     /** {@code out[b·rows + r] = W[r] · a[b]} for every row and vector, over the pool. */
@@ -49,8 +55,41 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         this.out = out;
         this.dequantizer = MatMul.dequantizerFor(w);
         this.block = WIDE && a.batch() > NB ? WIDE_NB : NB;
-        a.transpose(block);
-        pool.parallelFor((w.rows() + TILE - 1) / TILE, 1, this);
+        if (w.layout() == WeightMatrix.Layout.Q4_0_ROWS32) {
+            a.tile(COLUMN_TOKENS);
+            if (groupScratch[0] == null) {
+                for (int i = 0; i < groupScratch.length; i++) {
+                    groupScratch[i] = new float[Q4_0Rows32.ROWS * maxCols];
+                }
+            }
+            pool.parallelFor(w.rows() / Q4_0Rows32.ROWS, 1, groups);
+        } else {
+            a.transpose(block);
+            pool.parallelFor((w.rows() + TILE - 1) / TILE, 1, this);
+        }
+    }
+
+    /**
+     * Groups [start, end) of a {@link Q4_0Rows32} matrix: each dequantized once, column by column (32 rows of a
+     * column side by side), then multiplied by {@link #columnTile}: rows in the vector lanes, tokens broadcast.
+     */
+    private void runGroups(int start, int end, int worker) {
+        float[] wt = groupScratch[worker];
+        int rows = w.rows();
+        int cols = w.cols();
+        int batch = a.batch();
+        float[] xs = a.xtiles;
+        long groupBytes = Q4_0Rows32.ROWS * w.rowBytes();
+        for (int g = start; g < end; g++) {
+            Q4_0Rows32.dequantizeGroup(w.data(), g * groupBytes, cols, wt);
+            int r0 = g * Q4_0Rows32.ROWS;
+            for (int r = 0; r < Q4_0Rows32.ROWS; r += 2 * F.length()) {
+                for (int t = 0; t < batch; t += COLUMN_TOKENS) {
+                    columnTile(wt, r, cols, xs, t * cols, Math.min(COLUMN_TOKENS, batch - t), out, t * rows + r0 + r,
+                            rows);
+                }
+            }
+        }
     }
 
     @Override
@@ -227,6 +266,192 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         a51.intoArray(acc, 5 * WIDE_NB + v);
         a52.intoArray(acc, 5 * WIDE_NB + 2 * v);
         a53.intoArray(acc, 5 * WIDE_NB + 3 * v);
+    }
+
+    /** Tokens per column tile: twelve with 512-bit vectors (32 registers), six with 256-bit ones (16 on AVX2). */
+    static final int COLUMN_TOKENS = WIDE ? 12 : 6;
+
+    /**
+     * Two float vectors' worth of rows of a group dequantized column by column ({@code wt[c·32 + r ..]}) times the
+     * {@link #COLUMN_TOKENS} tokens of one tile of the token-tiled activations ({@link Activations#xtiles} from
+     * {@code xo}): for each column c, the two weight vectors times each token's x[t][c] broadcast; each accumulator
+     * is a run of rows of one token's output, stored straight to {@code out[o + j·rows ..]} for the {@code n} real
+     * tokens (the tile's padding tokens are computed and dropped). The sums run over c in order from zero, as in
+     * the row tiles, so both layouts give the same bits.
+     */
+    private static void columnTile(float[] wt, int r, int cols, float[] xs, int xo, int n, float[] out, int o,
+                                   int rows) {
+        if (WIDE) {
+            columnTile12(wt, r, cols, xs, xo, n, out, o, rows);
+        } else {
+            columnTile6(wt, r, cols, xs, xo, n, out, o, rows);
+        }
+    }
+
+    /** {@link #columnTile} for six tokens: twelve accumulators, two weight vectors and a broadcast (15 registers). */
+    private static void columnTile6(float[] wt, int r, int cols, float[] xs, int xo, int n, float[] out, int o,
+                                    int rows) {
+        int v = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
+        FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F);
+        FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F);
+        for (int c = 0; c < cols; c++, xo += 6) {
+            FloatVector w0 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r);
+            FloatVector w1 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r + v);
+            FloatVector x;
+            x = FloatVector.broadcast(F, xs[xo]);
+            a00 = w0.fma(x, a00);
+            a01 = w1.fma(x, a01);
+            x = FloatVector.broadcast(F, xs[xo + 1]);
+            a10 = w0.fma(x, a10);
+            a11 = w1.fma(x, a11);
+            x = FloatVector.broadcast(F, xs[xo + 2]);
+            a20 = w0.fma(x, a20);
+            a21 = w1.fma(x, a21);
+            x = FloatVector.broadcast(F, xs[xo + 3]);
+            a30 = w0.fma(x, a30);
+            a31 = w1.fma(x, a31);
+            x = FloatVector.broadcast(F, xs[xo + 4]);
+            a40 = w0.fma(x, a40);
+            a41 = w1.fma(x, a41);
+            x = FloatVector.broadcast(F, xs[xo + 5]);
+            a50 = w0.fma(x, a50);
+            a51 = w1.fma(x, a51);
+        }
+        {
+            a00.intoArray(out, o);
+            a01.intoArray(out, o + v);
+        }
+        if (n > 1) {
+            a10.intoArray(out, o + rows);
+            a11.intoArray(out, o + rows + v);
+        }
+        if (n > 2) {
+            a20.intoArray(out, o + 2 * rows);
+            a21.intoArray(out, o + 2 * rows + v);
+        }
+        if (n > 3) {
+            a30.intoArray(out, o + 3 * rows);
+            a31.intoArray(out, o + 3 * rows + v);
+        }
+        if (n > 4) {
+            a40.intoArray(out, o + 4 * rows);
+            a41.intoArray(out, o + 4 * rows + v);
+        }
+        if (n > 5) {
+            a50.intoArray(out, o + 5 * rows);
+            a51.intoArray(out, o + 5 * rows + v);
+        }
+    }
+
+    /** {@link #columnTile} for twelve tokens: 24 accumulators, so each weight vector feeds twelve FMAs. */
+    private static void columnTile12(float[] wt, int r, int cols, float[] xs, int xo, int n, float[] out, int o,
+                                     int rows) {
+        int v = F.length();
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
+        FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F);
+        FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F);
+        FloatVector a60 = FloatVector.zero(F), a61 = FloatVector.zero(F);
+        FloatVector a70 = FloatVector.zero(F), a71 = FloatVector.zero(F);
+        FloatVector a80 = FloatVector.zero(F), a81 = FloatVector.zero(F);
+        FloatVector a90 = FloatVector.zero(F), a91 = FloatVector.zero(F);
+        FloatVector aA0 = FloatVector.zero(F), aA1 = FloatVector.zero(F);
+        FloatVector aB0 = FloatVector.zero(F), aB1 = FloatVector.zero(F);
+        for (int c = 0; c < cols; c++, xo += 12) {
+            FloatVector w0 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r);
+            FloatVector w1 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r + v);
+            FloatVector x;
+            x = FloatVector.broadcast(F, xs[xo]);
+            a00 = w0.fma(x, a00);
+            a01 = w1.fma(x, a01);
+            x = FloatVector.broadcast(F, xs[xo + 1]);
+            a10 = w0.fma(x, a10);
+            a11 = w1.fma(x, a11);
+            x = FloatVector.broadcast(F, xs[xo + 2]);
+            a20 = w0.fma(x, a20);
+            a21 = w1.fma(x, a21);
+            x = FloatVector.broadcast(F, xs[xo + 3]);
+            a30 = w0.fma(x, a30);
+            a31 = w1.fma(x, a31);
+            x = FloatVector.broadcast(F, xs[xo + 4]);
+            a40 = w0.fma(x, a40);
+            a41 = w1.fma(x, a41);
+            x = FloatVector.broadcast(F, xs[xo + 5]);
+            a50 = w0.fma(x, a50);
+            a51 = w1.fma(x, a51);
+            x = FloatVector.broadcast(F, xs[xo + 6]);
+            a60 = w0.fma(x, a60);
+            a61 = w1.fma(x, a61);
+            x = FloatVector.broadcast(F, xs[xo + 7]);
+            a70 = w0.fma(x, a70);
+            a71 = w1.fma(x, a71);
+            x = FloatVector.broadcast(F, xs[xo + 8]);
+            a80 = w0.fma(x, a80);
+            a81 = w1.fma(x, a81);
+            x = FloatVector.broadcast(F, xs[xo + 9]);
+            a90 = w0.fma(x, a90);
+            a91 = w1.fma(x, a91);
+            x = FloatVector.broadcast(F, xs[xo + 10]);
+            aA0 = w0.fma(x, aA0);
+            aA1 = w1.fma(x, aA1);
+            x = FloatVector.broadcast(F, xs[xo + 11]);
+            aB0 = w0.fma(x, aB0);
+            aB1 = w1.fma(x, aB1);
+        }
+        {
+            a00.intoArray(out, o);
+            a01.intoArray(out, o + v);
+        }
+        if (n > 1) {
+            a10.intoArray(out, o + rows);
+            a11.intoArray(out, o + rows + v);
+        }
+        if (n > 2) {
+            a20.intoArray(out, o + 2 * rows);
+            a21.intoArray(out, o + 2 * rows + v);
+        }
+        if (n > 3) {
+            a30.intoArray(out, o + 3 * rows);
+            a31.intoArray(out, o + 3 * rows + v);
+        }
+        if (n > 4) {
+            a40.intoArray(out, o + 4 * rows);
+            a41.intoArray(out, o + 4 * rows + v);
+        }
+        if (n > 5) {
+            a50.intoArray(out, o + 5 * rows);
+            a51.intoArray(out, o + 5 * rows + v);
+        }
+        if (n > 6) {
+            a60.intoArray(out, o + 6 * rows);
+            a61.intoArray(out, o + 6 * rows + v);
+        }
+        if (n > 7) {
+            a70.intoArray(out, o + 7 * rows);
+            a71.intoArray(out, o + 7 * rows + v);
+        }
+        if (n > 8) {
+            a80.intoArray(out, o + 8 * rows);
+            a81.intoArray(out, o + 8 * rows + v);
+        }
+        if (n > 9) {
+            a90.intoArray(out, o + 9 * rows);
+            a91.intoArray(out, o + 9 * rows + v);
+        }
+        if (n > 10) {
+            aA0.intoArray(out, o + 10 * rows);
+            aA1.intoArray(out, o + 10 * rows + v);
+        }
+        if (n > 11) {
+            aB0.intoArray(out, o + 11 * rows);
+            aB1.intoArray(out, o + 11 * rows + v);
+        }
     }
 
     /** One dequantized row (from {@code wo}) times {@link #NB} vectors of the batch, into acc[ao ..]. */

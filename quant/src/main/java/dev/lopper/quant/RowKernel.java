@@ -41,6 +41,14 @@ interface RowKernel {
                  float[] tmp);
 
     /**
+     * Rows per work unit: {@link #dotRows} is only called for whole units ({@code offset} and {@code n} multiples of
+     * it, counted in rows), as for the kernels of repacked layouts that compute 32 rows at once. 1 for ggml rows.
+     */
+    default int rowsPerUnit() {
+        return 1;
+    }
+
+    /**
      * Whether {@link #dotRowPairs} reads its two runs of rows side by side (one block of each per step, sharing the
      * activation loads); {@link MatMul} then hands out rows r and r + rows/2 of a matrix together.
      */

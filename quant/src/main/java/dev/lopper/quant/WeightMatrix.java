@@ -5,10 +5,20 @@ import dev.lopper.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A 2-D weight tensor read in place from a mapped file: {@code rows} rows of {@code cols} elements, each row
- * {@link #rowBytes()} bytes of {@code type} blocks. Row {@code r} of the ggml tensor is output feature {@code r}.
+ * A 2-D weight tensor: {@code rows} rows of {@code cols} elements of {@code type}, {@link #rowBytes()} bytes per
+ * row, in {@code data} laid out as {@code layout} says: ggml's rows as in the file (read in place from the mapping),
+ * or a load-time repacking of the same bytes ({@link WeightLoader}). Row {@code r} of the ggml tensor is output
+ * feature {@code r}.
  */
-public record WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+public record WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols, Layout layout) {
+
+    /** How the blocks of a matrix are ordered in its segment. */
+    public enum Layout {
+        /** ggml's: row after row, each {@link #rowBytes()} of blocks. */
+        GGML,
+        /** Q4_0 interleaved for 32 rows at a time ({@link Q4_0Rows32}); rows a multiple of 32. */
+        Q4_0_ROWS32
+    }
 
     public WeightMatrix {
         if (cols % type.blockSize() != 0) {
@@ -20,6 +30,15 @@ public record WeightMatrix(String name, GgmlType type, MemorySegment data, int r
             throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize()
                     + " bytes hold less than " + rows + "x" + cols + " " + type);
         }
+        if (layout == Layout.Q4_0_ROWS32 && (type != GgmlType.Q4_0 || !Q4_0Rows32.fits(rows, cols))) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + rows + "x" + cols + " " + type
+                    + " cannot be laid out as " + layout);
+        }
+    }
+
+    /** A matrix in ggml's layout, as in the file. */
+    public WeightMatrix(String name, GgmlType type, MemorySegment data, int rows, int cols) {
+        this(name, type, data, rows, cols, Layout.GGML);
     }
 
     /** Bytes of one row. */
@@ -27,13 +46,17 @@ public record WeightMatrix(String name, GgmlType type, MemorySegment data, int r
         return type.byteSize(cols);
     }
 
-    /** The codec for this matrix's type. */
+    /** The codec for this matrix's type (its blocks; in a repacked layout they are not in row order). */
     public BlockCodec codec() {
         return BlockCodec.of(type);
     }
 
     /** Dequantizes row {@code r} into {@code dst[dstOffset .. dstOffset+cols)}. */
     public void row(int r, float[] dst, int dstOffset) {
-        codec().dequantize(data, r * rowBytes(), dst, dstOffset, cols);
+        if (layout == Layout.Q4_0_ROWS32) {
+            Q4_0Rows32.dequantizeRow(data, rowBytes(), r, cols, dst, dstOffset);
+        } else {
+            codec().dequantize(data, r * rowBytes(), dst, dstOffset, cols);
+        }
     }
 }

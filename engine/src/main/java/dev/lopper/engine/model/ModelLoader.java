@@ -5,7 +5,11 @@ import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.GgufMetadata;
 import dev.lopper.gguf.TensorInfo;
 import dev.lopper.quant.BlockCodec;
+import dev.lopper.quant.WeightLoader;
 import dev.lopper.quant.WeightMatrix;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,18 +27,23 @@ final class ModelLoader {
     private final String arch;
     private final String where;
     private final Set<Integer> skip;
+    private final WeightLoader weights;
 
-    private ModelLoader(GgufFile file, Set<Integer> skip) {
+    private ModelLoader(GgufFile file, Set<Integer> skip, WeightLoader weights) {
         this.file = file;
         this.skip = new TreeSet<>(skip);
+        this.weights = weights;
         this.md = file.metadata();
         this.where = file.path().getFileName().toString();
         this.arch = md.getString("general.architecture", "llama");
     }
 
-    /** Binds {@code file}, leaving out the blocks numbered in {@code skip} (each must be present in the file). */
-    static LlamaModel bind(GgufFile file, Set<Integer> skip) {
-        return new ModelLoader(file, skip).bind();
+    /**
+     * Binds {@code file}, leaving out the blocks numbered in {@code skip} (each must be present in the file), with
+     * {@code weights} making the matrices (the model closes it).
+     */
+    static LlamaModel bind(GgufFile file, Set<Integer> skip, WeightLoader weights) {
+        return new ModelLoader(file, skip, weights).bind();
     }
 
     private LlamaModel bind() {
@@ -136,7 +145,9 @@ final class ModelLoader {
             }
         }
 
-        WeightMatrix embedding = matrix(embd, vocab, dim);
+        // The embedding is read a row per token, in place; repacked only when it is also the output matrix.
+        WeightMatrix embedding = file.tensor("output.weight").isPresent()
+                ? new WeightMatrix(embd.name(), embd.type(), file.data(embd), vocab, dim) : matrix(embd, vocab, dim);
         WeightMatrix output = file.tensor("output.weight")
                 .map(t -> matrix(t, vocab, dim))
                 .orElse(embedding);
@@ -146,7 +157,8 @@ final class ModelLoader {
             throw fail("tokenizer has " + tokenizer.vocabSize() + " tokens but 'token_embd.weight' has " + vocab
                     + " rows");
         }
-        return new LlamaModel(file, config, new LlamaWeights(embedding, blocks, outputNorm, output), tokenizer);
+        return new LlamaModel(file, weights, config, new LlamaWeights(embedding, blocks, outputNorm, output),
+                tokenizer);
     }
 
     private float ropeScale() {
@@ -221,7 +233,12 @@ final class ModelLoader {
         if (!BlockCodec.isSupported(t.type())) {
             throw fail("tensor '" + t.name() + "' has type " + t.type() + ", which Lopper cannot compute with yet");
         }
-        return new WeightMatrix(t.name(), t.type(), file.data(t), (int) rows, (int) cols);
+        try {
+            return weights.matrix(t.name(), t.type(), file.data(t), file.dataOffset() + t.offset(), (int) rows,
+                    (int) cols);
+        } catch (IOException e) {
+            throw new UncheckedIOException(new IOException(where + ": tensor '" + t.name() + "': " + e.getMessage(), e));
+        }
     }
 
     private float[] vector(TensorInfo t, int n) {
