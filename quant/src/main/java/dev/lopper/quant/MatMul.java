@@ -116,8 +116,11 @@ public final class MatMul {
      * path runs instead.
      */
     static RowKernel kernelFor(WeightMatrix w) {
-        if (w.layout() == WeightMatrix.Layout.Q4_0_ROWS32) { // only made where the kernels run (WeightLoader)
-            return RowKernel.BITS >= 512 ? Q4_0Rows32Kernel512.INSTANCE : Q4_0Rows32Kernel256.INSTANCE;
+        if (w.layout() == WeightMatrix.Layout.ROWS32) { // only made where the kernels run (WeightLoader)
+            boolean wide = RowKernel.BITS >= 512;
+            return w.type() == dev.lopper.gguf.GgmlType.Q4_0
+                    ? wide ? Q4_0Rows32Kernel512.INSTANCE : Q4_0Rows32Kernel256.INSTANCE
+                    : wide ? Q8_0Rows32Kernel512.INSTANCE : Q8_0Rows32Kernel256.INSTANCE;
         }
         if (!RowKernel.ENABLED || !w.data().isNative() || !(w.codec() instanceof RowKernel narrow)) {
             return null;

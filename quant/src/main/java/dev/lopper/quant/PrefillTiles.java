@@ -1,5 +1,6 @@
 package dev.lopper.quant;
 
+import dev.lopper.gguf.GgmlType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -55,14 +56,14 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         this.out = out;
         this.dequantizer = MatMul.dequantizerFor(w);
         this.block = WIDE && a.batch() > NB ? WIDE_NB : NB;
-        if (w.layout() == WeightMatrix.Layout.Q4_0_ROWS32) {
+        if (w.layout() == WeightMatrix.Layout.ROWS32) {
             a.tile(COLUMN_TOKENS);
             if (groupScratch[0] == null) {
                 for (int i = 0; i < groupScratch.length; i++) {
-                    groupScratch[i] = new float[Q4_0Rows32.ROWS * maxCols];
+                    groupScratch[i] = new float[Rows32.ROWS * maxCols];
                 }
             }
-            pool.parallelFor(w.rows() / Q4_0Rows32.ROWS, 1, groups);
+            pool.parallelFor(w.rows() / Rows32.ROWS, 1, groups);
         } else {
             a.transpose(block);
             pool.parallelFor((w.rows() + TILE - 1) / TILE, 1, this);
@@ -70,7 +71,7 @@ final class PrefillTiles implements ThreadPool.RangeTask {
     }
 
     /**
-     * Groups [start, end) of a {@link Q4_0Rows32} matrix: each dequantized once, column by column (32 rows of a
+     * Groups [start, end) of a {@link Rows32} matrix: each dequantized once, column by column (32 rows of a
      * column side by side), then multiplied by {@link #columnTile}: rows in the vector lanes, tokens broadcast.
      */
     private void runGroups(int start, int end, int worker) {
@@ -79,11 +80,15 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         int cols = w.cols();
         int batch = a.batch();
         float[] xs = a.xtiles;
-        long groupBytes = Q4_0Rows32.ROWS * w.rowBytes();
+        long groupBytes = Rows32.ROWS * w.rowBytes();
         for (int g = start; g < end; g++) {
-            Q4_0Rows32.dequantizeGroup(w.data(), g * groupBytes, cols, wt);
-            int r0 = g * Q4_0Rows32.ROWS;
-            for (int r = 0; r < Q4_0Rows32.ROWS; r += 2 * F.length()) {
+            if (w.type() == GgmlType.Q4_0) {
+                Q4_0Rows32.dequantizeGroup(w.data(), g * groupBytes, cols, wt);
+            } else {
+                Q8_0Rows32.dequantizeGroup(w.data(), g * groupBytes, cols, wt);
+            }
+            int r0 = g * Rows32.ROWS;
+            for (int r = 0; r < Rows32.ROWS; r += 2 * F.length()) {
                 for (int t = 0; t < batch; t += COLUMN_TOKENS) {
                     columnTile(wt, r, cols, xs, t * cols, Math.min(COLUMN_TOKENS, batch - t), out, t * rows + r0 + r,
                             rows);
@@ -299,8 +304,8 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F);
         FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++, xo += 6) {
-            FloatVector w0 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r);
-            FloatVector w1 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r + v);
+            FloatVector w0 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r);
+            FloatVector w1 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r + v);
             FloatVector x;
             x = FloatVector.broadcast(F, xs[xo]);
             a00 = w0.fma(x, a00);
@@ -364,8 +369,8 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         FloatVector aA0 = FloatVector.zero(F), aA1 = FloatVector.zero(F);
         FloatVector aB0 = FloatVector.zero(F), aB1 = FloatVector.zero(F);
         for (int c = 0; c < cols; c++, xo += 12) {
-            FloatVector w0 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r);
-            FloatVector w1 = FloatVector.fromArray(F, wt, c * Q4_0Rows32.ROWS + r + v);
+            FloatVector w0 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r);
+            FloatVector w1 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r + v);
             FloatVector x;
             x = FloatVector.broadcast(F, xs[xo]);
             a00 = w0.fma(x, a00);

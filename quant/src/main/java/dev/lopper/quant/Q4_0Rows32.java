@@ -12,36 +12,25 @@ import static dev.lopper.quant.LittleEndian.I16;
 import static dev.lopper.quant.LittleEndian.ORDER;
 
 /**
- * Q4_0 repacked at load for 32 rows at a time, so that one vector holds 32 rows: the decode kernels
- * ({@link Q4_0Rows32Kernel512}, {@link Q4_0Rows32Kernel256}) then multiply whole vectors by one broadcast activation
- * and accumulate each row's Σ (q − 8)·x in its own 16-bit lane, with no horizontal sums and no byte shuffles.
- *
- * <p>The same bytes as ggml's {@code block_q4_0} rows (18 per block), reordered. A matrix is groups of 32 rows
- * ({@link #ROWS}); a group is its {@code cols / 32} block columns in order; block column b of a group is
- * {@value #COLUMN_BYTES} bytes:
- * <pre>
- *   8 chunks of 64 bytes: chunk k, 16-bit lane L = bytes qs[2k], qs[2k+1] of row row(L)'s block b, as in ggml
- *                         (nibbles from bit 0: weights 2k, 2k+16, 2k+1, 2k+17 of the block)
- *   64 bytes:             lane L = the f16 scale d of row row(L)'s block b
- * </pre>
- * where {@code row(L) = L/2} for even L and {@code 16 + L/2} for odd L: read as 32-bit lanes, the low halves are
- * rows 0..15 and the high halves rows 16..31, so both sign-extend straight into rows in order.
+ * Q4_0 repacked at load for 32 rows at a time ({@link Rows32}'s interleaving of {@code block_q4_0}: 8 chunks, then
+ * the scales), so that one vector holds 32 rows: the decode kernels ({@link Q4_0Rows32Kernel512},
+ * {@link Q4_0Rows32Kernel256}) multiply whole vectors by one broadcast activation and accumulate each row's
+ * Σ (q − 8)·x in its own 16-bit lane, with no horizontal sums and no byte shuffles. A chunk's 16-bit lane holds
+ * nibbles (from bit 0) of weights 2k, 2k+16, 2k+1, 2k+17 of its block, as ggml's {@code qs} bytes do.
  *
  * <p>Exactness: Σ q·x over a block can exceed 16 bits (q ≤ 15, |x| ≤ 127), but the kernels start each lane at
  * −8·Σ x and add in wrapping 16-bit arithmetic, so the lane ends at Σ (q − 8)·x modulo 2^16, and that value
  * (|.| ≤ 32·8·127 &lt; 2^15) is then exact.
  */
-public final class Q4_0Rows32 {
+final class Q4_0Rows32 {
 
-    /** Rows per group. */
-    public static final int ROWS = 32;
-    private static final int QK = 32;
+    private static final int ROWS = Rows32.ROWS;
+    private static final int QK = Rows32.QK;
     private static final int BLOCK_BYTES = 18;
     /** Bytes of one block column of a group: 32 blocks. */
-    static final int COLUMN_BYTES = ROWS * BLOCK_BYTES;
+    static final int COLUMN_BYTES = Rows32.columnBytes(BLOCK_BYTES);
     /** Offset of the scales within a block column. */
-    static final int SCALES = 8 * 64;
-
+    static final int SCALES = Rows32.scales(BLOCK_BYTES);
     /** The int species of {@link #dequantizeGroup}: the kernels' width ({@link RowKernel#BITS}). */
     private static final VectorSpecies<Integer> IS = RowKernel.BITS >= 512 ? IntVector.SPECIES_512
             : IntVector.SPECIES_256;
@@ -49,41 +38,9 @@ public final class Q4_0Rows32 {
     private Q4_0Rows32() {
     }
 
-    /** The 16-bit lane of a group's vectors holding row {@code r} (0..31): the inverse of row(L). */
-    static int lane(int r) {
-        return r < 16 ? 2 * r : 2 * (r - 16) + 1;
-    }
-
-    /**
-     * Whether a matrix of this shape can be repacked: Q4_0 rows of whole groups. (Whether it should be is the
-     * loader's choice, {@link WeightLoader}.)
-     */
-    static boolean fits(int rows, int cols) {
-        return rows > 0 && rows % ROWS == 0 && cols > 0 && cols % QK == 0;
-    }
-
-    /**
-     * Repacks one group: the 32 ggml rows at {@code src[srcOff ..]} ({@code rowBytes} apart) into the group at
-     * {@code dst[dstOff ..]} ({@code 32 · rowBytes} bytes).
-     */
-    static void repackGroup(MemorySegment src, long srcOff, long rowBytes, int nb, MemorySegment dst, long dstOff) {
-        for (int r = 0; r < ROWS; r++) {
-            long row = srcOff + r * rowBytes;
-            long lane = 2L * lane(r);
-            for (int b = 0; b < nb; b++) {
-                long blk = row + (long) b * BLOCK_BYTES;
-                long col = dstOff + (long) b * COLUMN_BYTES + lane;
-                for (int k = 0; k < 8; k++) {
-                    dst.set(I16, col + 64L * k, src.get(I16, blk + 2 + 2L * k));
-                }
-                dst.set(I16, col + SCALES, src.get(I16, blk));
-            }
-        }
-    }
-
     /** Weight {@code c} of row {@code r} of a repacked matrix, dequantized as {@link Q4_0Codec} does. */
     static float weight(MemorySegment w, long rowBytes, int r, int c) {
-        long col = (long) (r / ROWS) * ROWS * rowBytes + (long) (c / QK) * COLUMN_BYTES + 2L * lane(r % ROWS);
+        long col = Rows32.lane(rowBytes, BLOCK_BYTES, r, c / QK);
         int j = c % QK;
         int pair = w.get(I16, col + 64L * ((j % 16) / 2)) & 0xFFFF;
         int q = (pair >>> (4 * (2 * (j & 1) + j / 16))) & 0xF;

@@ -28,7 +28,7 @@ final class Q4_0Rows32Kernel256 implements RowKernel {
 
     @Override
     public int rowsPerUnit() {
-        return Q4_0Rows32.ROWS;
+        return Rows32.ROWS;
     }
 
     /** {@code n} rows from {@code offset}, both whole groups ({@code offset} = first row × rowBytes). */
@@ -40,7 +40,7 @@ final class Q4_0Rows32Kernel256 implements RowKernel {
         int[] xsum = a.qsum;
         float[] xs = a.scale;
         int xb = ab * nb;
-        for (int g = 0; g < n; g += Q4_0Rows32.ROWS) {
+        for (int g = 0; g < n; g += Rows32.ROWS) {
             long group = offset + g * rowBytes;
             FloatVector r0 = FloatVector.zero(Lanes256.F);
             FloatVector r8 = FloatVector.zero(Lanes256.F);

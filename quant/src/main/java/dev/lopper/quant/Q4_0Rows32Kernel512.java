@@ -33,7 +33,7 @@ final class Q4_0Rows32Kernel512 implements RowKernel {
 
     @Override
     public int rowsPerUnit() {
-        return Q4_0Rows32.ROWS;
+        return Rows32.ROWS;
     }
 
     /** {@code n} rows from {@code offset}, both whole groups ({@code offset} = first row × rowBytes). */
@@ -45,7 +45,7 @@ final class Q4_0Rows32Kernel512 implements RowKernel {
         int[] xsum = a.qsum;
         float[] xs = a.scale;
         int xb = ab * nb;
-        for (int g = 0; g < n; g += Q4_0Rows32.ROWS) {
+        for (int g = 0; g < n; g += Rows32.ROWS) {
             long group = offset + g * rowBytes;
             FloatVector lo = FloatVector.zero(Lanes512.F);
             FloatVector hi = FloatVector.zero(Lanes512.F);

@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Makes the {@link WeightMatrix} of each tensor of a model file: in place, on the file's mapping, or — for Q4_0
- * matrices where the row kernels run, unless repacking is off — repacked at load into native memory owned by this
- * loader ({@link Q4_0Rows32}), which decodes faster than ggml's rows.
+ * Makes the {@link WeightMatrix} of each tensor of a model file: in place, on the file's mapping, or — for Q4_0 and
+ * Q8_0 matrices where the row kernels run, unless repacking is off — repacked at load into native memory owned by
+ * this loader ({@link Rows32}), which decodes faster than ggml's rows.
  *
  * <p>A repacked tensor is read with positional reads, never through the mapping, so its file pages are not mapped
  * into the process as well: resident memory stays the file's size, not twice it. Close the loader (with the model)
@@ -42,7 +42,7 @@ public final class WeightLoader implements AutoCloseable {
 
     /** Whether a matrix of this type and shape is repacked by a loader that may repack. */
     public static boolean repacks(GgmlType type, int rows, int cols) {
-        return RowKernel.ENABLED && type == GgmlType.Q4_0 && Q4_0Rows32.fits(rows, cols);
+        return RowKernel.ENABLED && Rows32.fits(type, rows, cols);
     }
 
     /**
@@ -57,7 +57,7 @@ public final class WeightLoader implements AutoCloseable {
             return new WeightMatrix(name, type, mapped, rows, cols);
         }
         long rowBytes = type.byteSize(cols);
-        int groupBytes = Math.toIntExact(Q4_0Rows32.ROWS * rowBytes);
+        int groupBytes = Math.toIntExact(Rows32.ROWS * rowBytes);
         MemorySegment dst = arena.allocate((long) rows * rowBytes, 64);
         if (buffer == null || buffer.capacity() < groupBytes) {
             buffer = ByteBuffer.allocateDirect(groupBytes);
@@ -66,7 +66,7 @@ public final class WeightLoader implements AutoCloseable {
             channel = FileChannel.open(file, StandardOpenOption.READ);
         }
         MemorySegment src = MemorySegment.ofBuffer(buffer.duplicate().clear());
-        for (int g = 0; g < rows / Q4_0Rows32.ROWS; g++) {
+        for (int g = 0; g < rows / Rows32.ROWS; g++) {
             long at = fileOffset + (long) g * groupBytes;
             buffer.clear().limit(groupBytes);
             while (buffer.hasRemaining()) {
@@ -74,9 +74,9 @@ public final class WeightLoader implements AutoCloseable {
                     throw new IOException(file.getFileName() + ": tensor '" + name + "': file ends inside its data");
                 }
             }
-            Q4_0Rows32.repackGroup(src, 0, rowBytes, cols / type.blockSize(), dst, (long) g * groupBytes);
+            Rows32.repackGroup(src, 0, rowBytes, cols / type.blockSize(), type.typeSize(), dst, (long) g * groupBytes);
         }
-        return new WeightMatrix(name, type, dst, rows, cols, WeightMatrix.Layout.Q4_0_ROWS32);
+        return new WeightMatrix(name, type, dst, rows, cols, WeightMatrix.Layout.ROWS32);
     }
 
     /** Frees the repacked tensors (their matrices must no longer be used) and closes the file. Idempotent. */

@@ -16,8 +16,8 @@ public record WeightMatrix(String name, GgmlType type, MemorySegment data, int r
     public enum Layout {
         /** ggml's: row after row, each {@link #rowBytes()} of blocks. */
         GGML,
-        /** Q4_0 interleaved for 32 rows at a time ({@link Q4_0Rows32}); rows a multiple of 32. */
-        Q4_0_ROWS32
+        /** Q4_0 or Q8_0 interleaved for 32 rows at a time ({@link Rows32}); rows a multiple of 32. */
+        ROWS32
     }
 
     public WeightMatrix {
@@ -30,7 +30,7 @@ public record WeightMatrix(String name, GgmlType type, MemorySegment data, int r
             throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize()
                     + " bytes hold less than " + rows + "x" + cols + " " + type);
         }
-        if (layout == Layout.Q4_0_ROWS32 && (type != GgmlType.Q4_0 || !Q4_0Rows32.fits(rows, cols))) {
+        if (layout == Layout.ROWS32 && !Rows32.fits(type, rows, cols)) {
             throw new IllegalArgumentException("tensor '" + name + "': " + rows + "x" + cols + " " + type
                     + " cannot be laid out as " + layout);
         }
@@ -53,8 +53,10 @@ public record WeightMatrix(String name, GgmlType type, MemorySegment data, int r
 
     /** Dequantizes row {@code r} into {@code dst[dstOffset .. dstOffset+cols)}. */
     public void row(int r, float[] dst, int dstOffset) {
-        if (layout == Layout.Q4_0_ROWS32) {
+        if (layout == Layout.ROWS32 && type == GgmlType.Q4_0) {
             Q4_0Rows32.dequantizeRow(data, rowBytes(), r, cols, dst, dstOffset);
+        } else if (layout == Layout.ROWS32) {
+            Q8_0Rows32.dequantizeRow(data, rowBytes(), r, cols, dst, dstOffset);
         } else {
             codec().dequantize(data, r * rowBytes(), dst, dstOffset, cols);
         }

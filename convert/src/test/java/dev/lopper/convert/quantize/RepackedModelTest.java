@@ -17,15 +17,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A whole model with matrices repacked at load ({@code dev.lopper.quant.WeightLoader}) against the same file read in
- * place: the block matrices are repacked, the embedding is not, prompt logits are the same bits (the batched path
- * computes the same sums from the same weights) and decode logits agree to float rounding. The model is the
- * in-repo tiny Q4_K_M fixture requantized by {@link GgufQuantizer}.
+ * place: the block matrices are repacked, the embedding is not, and the logits agree. The model is the in-repo tiny
+ * Q4_K_M fixture requantized by {@link GgufQuantizer}.
+ *
+ * <p>Bounds: the matrix products themselves are checked bit for bit (prompt) and to float rounding (decode) in
+ * quant's Rows32Test. Here the rest of the pass runs too, and its float results may differ in the last bit between
+ * the JIT's tiers (Math.exp, lane reductions), which one model may be in and the other not. Prompt processing
+ * stays within 1e-5 then; decode rounds its activations to int8, where one last-bit difference can move a value to
+ * the next step and the logits by about 1% (measured 0.87% on this model between an interpreted and a compiled
+ * run of the same layout), so decode is held to 3e-2 (ConformanceTest's int8 bound) and the same argmax.
  */
 class RepackedModelTest {
 
@@ -45,7 +50,7 @@ class RepackedModelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0"})
+    @EnumSource(names = {"Q4_0", "Q8_0"})
     void repackedModelComputesWhatTheFileDoes(FileType type) throws Exception {
         Path model = dir.resolve("tiny-" + type + ".gguf");
         GgufQuantizer.quantize(TestFiles.inRepo("conformance/tiny-q4_k_m.gguf"), model,
@@ -58,7 +63,7 @@ class RepackedModelTest {
             for (BlockWeights b : packed.weights().blocks()) {
                 for (WeightMatrix m : List.of(b.wq(), b.wk(), b.wv(), b.wo(), b.wGate(), b.wUp(), b.wDown())) {
                     if (m.type() == base && m.rows() % 32 == 0) {
-                        assertEquals(WeightMatrix.Layout.Q4_0_ROWS32, m.layout(), m.name());
+                        assertEquals(WeightMatrix.Layout.ROWS32, m.layout(), m.name());
                         repacked++;
                     }
                 }
@@ -74,22 +79,40 @@ class RepackedModelTest {
             float[] want = new float[tokens.length * vocab];
             new Forward(packed, 64, pool).forward(tokens, 0, tokens.length, 0, prompt);
             new Forward(plain, 64, pool).forward(tokens, 0, tokens.length, 0, want);
-            assertArrayEquals(want, prompt, "prompt logits");
+            for (int pos = 0; pos < tokens.length; pos++) {
+                double rms = relativeRms(prompt, want, pos * vocab, vocab);
+                assertTrue(rms < 1e-5, type + " prompt logits at " + pos + ": relative RMS " + rms);
+            }
 
             Forward a = new Forward(packed, 64, pool);
             Forward b = new Forward(plain, 64, pool);
             for (int pos = 0; pos < tokens.length; pos++) {
                 float[] got = a.forward(tokens[pos], pos);
                 float[] ref = b.forward(tokens[pos], pos);
-                double diff = 0;
-                double norm = 0;
-                for (int i = 0; i < vocab; i++) {
-                    diff += (got[i] - ref[i]) * (double) (got[i] - ref[i]);
-                    norm += ref[i] * (double) ref[i];
-                }
-                assertTrue(Math.sqrt(diff / norm) < 1e-4, "decode logits at " + pos + ": relative RMS "
-                        + Math.sqrt(diff / norm));
+                double rms = relativeRms(got, ref, 0, vocab);
+                assertTrue(rms < 3e-2, type + " decode logits at " + pos + ": relative RMS " + rms);
+                assertEquals(argmax(ref), argmax(got), type + " decode argmax at " + pos);
             }
         }
+    }
+
+    private static double relativeRms(float[] got, float[] want, int from, int n) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = from; i < from + n; i++) {
+            diff += (got[i] - want[i]) * (double) (got[i] - want[i]);
+            norm += want[i] * (double) want[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 }

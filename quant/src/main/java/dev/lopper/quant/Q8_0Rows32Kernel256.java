@@ -1,0 +1,94 @@
+package dev.lopper.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link Q8_0Rows32Kernel512} with 256-bit vectors: each 64-byte chunk of a group is two short vectors, lanes 0..15
+ * (rows 0..7 in the low halves of the int lanes, 16..23 in the high) and lanes 16..31 (rows 8..15, 24..31), with
+ * four int accumulators sharing the broadcast activations.
+ */
+final class Q8_0Rows32Kernel256 implements RowKernel {
+
+    static final Q8_0Rows32Kernel256 INSTANCE = new Q8_0Rows32Kernel256();
+
+    private static final int QK = 32;
+
+    private Q8_0Rows32Kernel256() {
+    }
+
+    @Override
+    public boolean int8() {
+        return true;
+    }
+
+    @Override
+    public int rowsPerUnit() {
+        return Rows32.ROWS;
+    }
+
+    /** {@code n} rows from {@code offset}, both whole groups ({@code offset} = first row × rowBytes). */
+    @Override
+    public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
+                        int outOff, float[] tmp) {
+        int nb = a.cols / QK;
+        short[] xq = a.q;
+        float[] xs = a.scale;
+        int xb = ab * nb;
+        for (int g = 0; g < n; g += Rows32.ROWS) {
+            long group = offset + g * rowBytes;
+            FloatVector r0 = FloatVector.zero(Lanes256.F);
+            FloatVector r8 = FloatVector.zero(Lanes256.F);
+            FloatVector r16 = FloatVector.zero(Lanes256.F);
+            FloatVector r24 = FloatVector.zero(Lanes256.F);
+            for (int b = 0; b < nb; b++) {
+                long col = group + (long) b * Q8_0Rows32.COLUMN_BYTES;
+                int xo = (xb + b) * QK;
+                IntVector i0 = IntVector.zero(Lanes256.I);
+                IntVector i8 = IntVector.zero(Lanes256.I);
+                IntVector i16 = IntVector.zero(Lanes256.I);
+                IntVector i24 = IntVector.zero(Lanes256.I);
+                for (int k = 0; k < 16; k++) {
+                    ShortVector v0 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k, LittleEndian.ORDER);
+                    ShortVector v1 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k + 32, LittleEndian.ORDER);
+                    int x = xo + 2 * k;
+                    short x0 = xq[x];
+                    short x1 = xq[x + 1];
+                    IntVector p0 = v0.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(x0)
+                            .add(v0.lanewise(VectorOperators.ASHR, 8).mul(x1)).reinterpretAsInts();
+                    IntVector p1 = v1.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(x0)
+                            .add(v1.lanewise(VectorOperators.ASHR, 8).mul(x1)).reinterpretAsInts();
+                    i0 = i0.add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    i16 = i16.add(p0.lanewise(VectorOperators.ASHR, 16));
+                    i8 = i8.add(p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    i24 = i24.add(p1.lanewise(VectorOperators.ASHR, 16));
+                }
+                // the rows' f16 scales as floats, as Lanes512.halves does, written out here: this kernel is past
+                // C2's inlining budget
+                FloatVector s = FloatVector.broadcast(Lanes256.F, xs[xb + b]);
+                IntVector d0 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q8_0Rows32.SCALES, LittleEndian.ORDER);
+                IntVector d1 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q8_0Rows32.SCALES + 32, LittleEndian.ORDER);
+                r0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0))
+                        .mul(d0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
+                                .reinterpretAsFloats().mul(0x1p112f)).fma(s, r0);
+                r16 = ((FloatVector) i16.convert(VectorOperators.I2F, 0))
+                        .mul(d0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f))
+                        .fma(s, r16);
+                r8 = ((FloatVector) i8.convert(VectorOperators.I2F, 0))
+                        .mul(d1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
+                                .reinterpretAsFloats().mul(0x1p112f)).fma(s, r8);
+                r24 = ((FloatVector) i24.convert(VectorOperators.I2F, 0))
+                        .mul(d1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f))
+                        .fma(s, r24);
+            }
+            r0.intoArray(out, outOff + g);
+            r8.intoArray(out, outOff + g + 8);
+            r16.intoArray(out, outOff + g + 16);
+            r24.intoArray(out, outOff + g + 24);
+        }
+    }
+}
