@@ -72,7 +72,8 @@ final class PrefillTiles implements ThreadPool.RangeTask {
 
     /**
      * Groups [start, end) of a {@link Rows32} matrix: each dequantized once, column by column (32 rows of a
-     * column side by side), then multiplied by {@link #columnTile}: rows in the vector lanes, tokens broadcast.
+     * column side by side), then multiplied by the column tiles ({@link #columnTile12}, {@link #columnTile6}): rows in the vector lanes, tokens
+     * broadcast.
      */
     private void runGroups(int start, int end, int worker) {
         float[] wt = groupScratch[worker];
@@ -90,8 +91,12 @@ final class PrefillTiles implements ThreadPool.RangeTask {
             int r0 = g * Rows32.ROWS;
             for (int r = 0; r < Rows32.ROWS; r += 2 * F.length()) {
                 for (int t = 0; t < batch; t += COLUMN_TOKENS) {
-                    columnTile(wt, r, cols, xs, t * cols, Math.min(COLUMN_TOKENS, batch - t), out, t * rows + r0 + r,
-                            rows);
+                    int n = Math.min(COLUMN_TOKENS, batch - t);
+                    if (n <= 6) { // a last tile of at most six tokens: half the padding of a twelve-token tile
+                        columnTile6(wt, r, cols, xs, t * cols, n, out, t * rows + r0 + r, rows);
+                    } else {
+                        columnTile12(wt, r, cols, xs, t * cols, n, out, t * rows + r0 + r, rows);
+                    }
                 }
             }
         }
@@ -273,27 +278,21 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         a53.intoArray(acc, 5 * WIDE_NB + 3 * v);
     }
 
-    /** Tokens per column tile: twelve with 512-bit vectors (32 registers), six with 256-bit ones (16 on AVX2). */
+    /**
+     * Tokens per tile of the token-tiled activations: twelve with 512-bit vectors (32 registers), six with 256-bit
+     * ones (16 on AVX2).
+     */
     static final int COLUMN_TOKENS = WIDE ? 12 : 6;
 
     /**
-     * Two float vectors' worth of rows of a group dequantized column by column ({@code wt[c·32 + r ..]}) times the
-     * {@link #COLUMN_TOKENS} tokens of one tile of the token-tiled activations ({@link Activations#xtiles} from
-     * {@code xo}): for each column c, the two weight vectors times each token's x[t][c] broadcast; each accumulator
-     * is a run of rows of one token's output, stored straight to {@code out[o + j·rows ..]} for the {@code n} real
-     * tokens (the tile's padding tokens are computed and dropped). The sums run over c in order from zero, as in
+     * Six tokens from a tile of {@link #COLUMN_TOKENS}, the column tiles' smaller form: two float vectors' worth of
+     * rows of a group dequantized column by column ({@code wt[c·32 + r ..]}) times the tile's tokens
+     * ({@link Activations#xtiles} from {@code xo}): for each column c, the two weight vectors times each token's
+     * x[t][c] broadcast; each accumulator is a run of rows of one token's output, stored straight to
+     * {@code out[o + j·rows ..]} for the {@code n} real tokens (padding tokens are computed and dropped). Twelve
+     * accumulators, two weight vectors and a broadcast: 15 registers. The sums run over c in order from zero, as in
      * the row tiles, so both layouts give the same bits.
      */
-    private static void columnTile(float[] wt, int r, int cols, float[] xs, int xo, int n, float[] out, int o,
-                                   int rows) {
-        if (WIDE) {
-            columnTile12(wt, r, cols, xs, xo, n, out, o, rows);
-        } else {
-            columnTile6(wt, r, cols, xs, xo, n, out, o, rows);
-        }
-    }
-
-    /** {@link #columnTile} for six tokens: twelve accumulators, two weight vectors and a broadcast (15 registers). */
     private static void columnTile6(float[] wt, int r, int cols, float[] xs, int xo, int n, float[] out, int o,
                                     int rows) {
         int v = F.length();
@@ -303,26 +302,27 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F);
         FloatVector a40 = FloatVector.zero(F), a41 = FloatVector.zero(F);
         FloatVector a50 = FloatVector.zero(F), a51 = FloatVector.zero(F);
-        for (int c = 0; c < cols; c++, xo += 6) {
+        for (int c = 0; c < cols; c++) { // every index linear in c, so C2 hoists the range checks
+            int xc = xo + COLUMN_TOKENS * c; // within a tile of COLUMN_TOKENS (6 or 12) tokens
             FloatVector w0 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r);
             FloatVector w1 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r + v);
             FloatVector x;
-            x = FloatVector.broadcast(F, xs[xo]);
+            x = FloatVector.broadcast(F, xs[xc]);
             a00 = w0.fma(x, a00);
             a01 = w1.fma(x, a01);
-            x = FloatVector.broadcast(F, xs[xo + 1]);
+            x = FloatVector.broadcast(F, xs[xc + 1]);
             a10 = w0.fma(x, a10);
             a11 = w1.fma(x, a11);
-            x = FloatVector.broadcast(F, xs[xo + 2]);
+            x = FloatVector.broadcast(F, xs[xc + 2]);
             a20 = w0.fma(x, a20);
             a21 = w1.fma(x, a21);
-            x = FloatVector.broadcast(F, xs[xo + 3]);
+            x = FloatVector.broadcast(F, xs[xc + 3]);
             a30 = w0.fma(x, a30);
             a31 = w1.fma(x, a31);
-            x = FloatVector.broadcast(F, xs[xo + 4]);
+            x = FloatVector.broadcast(F, xs[xc + 4]);
             a40 = w0.fma(x, a40);
             a41 = w1.fma(x, a41);
-            x = FloatVector.broadcast(F, xs[xo + 5]);
+            x = FloatVector.broadcast(F, xs[xc + 5]);
             a50 = w0.fma(x, a50);
             a51 = w1.fma(x, a51);
         }
@@ -352,7 +352,7 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         }
     }
 
-    /** {@link #columnTile} for twelve tokens: 24 accumulators, so each weight vector feeds twelve FMAs. */
+    /** Twelve tokens (512 bits only): 24 accumulators, so each weight vector feeds twelve FMAs. */
     private static void columnTile12(float[] wt, int r, int cols, float[] xs, int xo, int n, float[] out, int o,
                                      int rows) {
         int v = F.length();
@@ -368,44 +368,45 @@ final class PrefillTiles implements ThreadPool.RangeTask {
         FloatVector a90 = FloatVector.zero(F), a91 = FloatVector.zero(F);
         FloatVector aA0 = FloatVector.zero(F), aA1 = FloatVector.zero(F);
         FloatVector aB0 = FloatVector.zero(F), aB1 = FloatVector.zero(F);
-        for (int c = 0; c < cols; c++, xo += 12) {
+        for (int c = 0; c < cols; c++) { // every index linear in c, so C2 hoists the range checks
+            int xc = xo + 12 * c;
             FloatVector w0 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r);
             FloatVector w1 = FloatVector.fromArray(F, wt, c * Rows32.ROWS + r + v);
             FloatVector x;
-            x = FloatVector.broadcast(F, xs[xo]);
+            x = FloatVector.broadcast(F, xs[xc]);
             a00 = w0.fma(x, a00);
             a01 = w1.fma(x, a01);
-            x = FloatVector.broadcast(F, xs[xo + 1]);
+            x = FloatVector.broadcast(F, xs[xc + 1]);
             a10 = w0.fma(x, a10);
             a11 = w1.fma(x, a11);
-            x = FloatVector.broadcast(F, xs[xo + 2]);
+            x = FloatVector.broadcast(F, xs[xc + 2]);
             a20 = w0.fma(x, a20);
             a21 = w1.fma(x, a21);
-            x = FloatVector.broadcast(F, xs[xo + 3]);
+            x = FloatVector.broadcast(F, xs[xc + 3]);
             a30 = w0.fma(x, a30);
             a31 = w1.fma(x, a31);
-            x = FloatVector.broadcast(F, xs[xo + 4]);
+            x = FloatVector.broadcast(F, xs[xc + 4]);
             a40 = w0.fma(x, a40);
             a41 = w1.fma(x, a41);
-            x = FloatVector.broadcast(F, xs[xo + 5]);
+            x = FloatVector.broadcast(F, xs[xc + 5]);
             a50 = w0.fma(x, a50);
             a51 = w1.fma(x, a51);
-            x = FloatVector.broadcast(F, xs[xo + 6]);
+            x = FloatVector.broadcast(F, xs[xc + 6]);
             a60 = w0.fma(x, a60);
             a61 = w1.fma(x, a61);
-            x = FloatVector.broadcast(F, xs[xo + 7]);
+            x = FloatVector.broadcast(F, xs[xc + 7]);
             a70 = w0.fma(x, a70);
             a71 = w1.fma(x, a71);
-            x = FloatVector.broadcast(F, xs[xo + 8]);
+            x = FloatVector.broadcast(F, xs[xc + 8]);
             a80 = w0.fma(x, a80);
             a81 = w1.fma(x, a81);
-            x = FloatVector.broadcast(F, xs[xo + 9]);
+            x = FloatVector.broadcast(F, xs[xc + 9]);
             a90 = w0.fma(x, a90);
             a91 = w1.fma(x, a91);
-            x = FloatVector.broadcast(F, xs[xo + 10]);
+            x = FloatVector.broadcast(F, xs[xc + 10]);
             aA0 = w0.fma(x, aA0);
             aA1 = w1.fma(x, aA1);
-            x = FloatVector.broadcast(F, xs[xo + 11]);
+            x = FloatVector.broadcast(F, xs[xc + 11]);
             aB0 = w0.fma(x, aB0);
             aB1 = w1.fma(x, aB1);
         }
