@@ -83,6 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
     SkipLayersOption skipLayers;
 
     @Mixin
+    RepackOption repack;
+
+    @Mixin
     CacheOption cache;
 
     @Mixin
@@ -118,7 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (Path path : paths) {
             // One thread for the model's own pool: the runner starts a pool per thread count it measures.
             try (Model model = ModelLoading.load(path, Lopper.Options.defaults().withThreads(1)
-                    .withSkipBlocks(skipLayers.blocks()))) {
+                    .withSkipBlocks(skipLayers.blocks()).withRepack(repack.allowed()))) {
                 ModelSummary s = ModelSummary.of(model.llama());
                 if (format == Format.md && !header) {
                     printHeader(out, s);
@@ -228,6 +231,7 @@ public final class BenchCommand implements Callable<Integer> {
         m.put("model_name", s.name());
         m.put("model_types", s.typeMix());
         m.put("vector_bits", BenchRunner.vectorBits());
+        m.put("repacked_matrices", s.repacked());
         m.put("jvm", Runtime.version().toString());
         return m;
     }

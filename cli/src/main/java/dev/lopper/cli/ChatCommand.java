@@ -33,6 +33,9 @@ public final class ChatCommand implements Callable<Integer> {
     SkipLayersOption skipLayers;
 
     @Mixin
+    RepackOption repack;
+
+    @Mixin
     SamplingOptions sampling;
 
     @Mixin
@@ -83,7 +86,7 @@ public final class ChatCommand implements Callable<Integer> {
                         : "no message on stdin (pipe one in, or pass --prompt TEXT)");
             }
         }
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers, repack))) {
             ChatTemplate chosen = ChatTemplateChoice.choose(llama.metadata(), llama.tokenizer().vocabulary(),
                     template.name(), jinja.jinja());
             ChatTemplateChoice.check(chosen, system);

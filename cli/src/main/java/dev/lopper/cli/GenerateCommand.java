@@ -31,6 +31,9 @@ public final class GenerateCommand implements Callable<Integer> {
     SkipLayersOption skipLayers;
 
     @Mixin
+    RepackOption repack;
+
+    @Mixin
     SamplingOptions sampling;
 
     @Mixin
@@ -78,7 +81,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         String promptText = promptFile != null ? Utf8Input.read(promptFile) : prompt == null ? "" : prompt;
         var params = sampling.params();
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers, repack))) {
             Tokenizer tokenizer = llama.tokenizer();
             int[] tokens = promptText.isEmpty()
                     ? new int[]{tokenizer.bos()}

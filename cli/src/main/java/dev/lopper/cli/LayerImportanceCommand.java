@@ -28,6 +28,9 @@ public final class LayerImportanceCommand implements Callable<Integer> {
     SkipLayersOption skipLayers;
 
     @Mixin
+    RepackOption repack;
+
+    @Mixin
     EvalTextOptions text;
 
     @Mixin
@@ -51,7 +54,7 @@ public final class LayerImportanceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--plot writes PNG; name the file *.png");
         }
         int batch = text.batch();
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null, skipLayers));
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null, skipLayers, repack));
              ProgressDisplay progress = ProgressDisplay.on("layer-importance")) {
             LayerImportance.candidates(llama.config().runningBlocks(), importance.keepFirst, importance.keepLast);
             TextChunks chunks = text.chunks(llama.tokenizer(), llama.config().contextLength());

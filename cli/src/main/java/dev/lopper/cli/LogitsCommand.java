@@ -23,6 +23,9 @@ public final class LogitsCommand implements Callable<Integer> {
     SkipLayersOption skipLayers;
 
     @Mixin
+    RepackOption repack;
+
+    @Mixin
     ThreadOptions threads;
 
     @Mixin
@@ -44,7 +47,7 @@ public final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null, skipLayers))) {
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null, skipLayers, repack))) {
             int[] ids = input.tokens != null ? input.tokens : llama.tokenizer().encode(input.prompt, true, true);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("no tokens to run");

@@ -21,13 +21,14 @@ final class ModelLoading {
     }
 
     /**
-     * Load options from {@code -t}, {@code --ctx-size} (null or 0: the model's window, capped to fit memory) and
-     * {@code --skip-layers}.
+     * Load options from {@code -t}, {@code --ctx-size} (null or 0: the model's window, capped to fit memory),
+     * {@code --skip-layers} and {@code --no-repack}.
      */
-    static Lopper.Options options(ThreadOptions threads, Integer ctxSize, SkipLayersOption skip) {
+    static Lopper.Options options(ThreadOptions threads, Integer ctxSize, SkipLayersOption skip, RepackOption repack) {
         if (ctxSize != null && ctxSize < 0) {
             throw new IllegalArgumentException("--ctx-size must be 0 (the model's context) or more, got " + ctxSize);
         }
-        return new Lopper.Options(threads.count(), ctxSize == null ? 0 : ctxSize).withSkipBlocks(skip.blocks());
+        return new Lopper.Options(threads.count(), ctxSize == null ? 0 : ctxSize).withSkipBlocks(skip.blocks())
+                .withRepack(repack.allowed());
     }
 }

@@ -28,6 +28,9 @@ public final class PerplexityCommand implements Callable<Integer> {
     SkipLayersOption skipLayers;
 
     @Mixin
+    RepackOption repack;
+
+    @Mixin
     EvalTextOptions text;
 
     @Mixin
@@ -53,7 +56,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         }
         int batch = text.batch();
         PrintStream out = Terminal.out();
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null, skipLayers));
+        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, null, skipLayers, repack));
              ProgressDisplay progress = ProgressDisplay.on("perplexity")) {
             Perplexity perplexity = new Perplexity(llama, batch);
             if (klCompare) {

@@ -28,6 +28,9 @@ public final class ServeCommand implements Callable<Integer> {
     SkipLayersOption skipLayers;
 
     @Mixin
+    RepackOption repack;
+
+    @Mixin
     ThreadOptions threads;
 
     @Mixin
@@ -81,7 +84,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--drain must be 0 or more, got " + drainSeconds);
         }
         ServerOptions options = new ServerOptions(host, port, parallel, queue, key, cors, template.name());
-        Model loaded = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers));
+        Model loaded = ModelLoading.load(model.path(), ModelLoading.options(threads, ctxSize, skipLayers, repack));
         LopperServer server;
         try {
             server = LopperServer.start(loaded, options);

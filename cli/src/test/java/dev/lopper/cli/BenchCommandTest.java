@@ -55,6 +55,21 @@ class BenchCommandTest {
         }
     }
 
+    /** Q4_0 matrices are repacked at load unless --no-repack, and the JSON says how many were. */
+    @Test
+    void reportsRepackedMatricesAndNoRepackReadsInPlace() throws Exception {
+        Cli.Run on = Cli.run("bench", "-m", model.toString(), "-p", "4", "-n", "2", "-r", "1", "-t", "1", "-o", "json");
+        assertEquals(0, on.exit(), on.err());
+        int repacked = new ObjectMapper().readTree(on.out()).get(0).get("repacked_matrices").asInt();
+        assertTrue(repacked >= 7, "one block's seven Q4_0 matrices repacked, got " + repacked);
+        Cli.Run off = Cli.run("bench", "-m", model.toString(), "-p", "4", "-n", "2", "-r", "1", "-t", "1", "-o", "json",
+                "--no-repack");
+        assertEquals(0, off.exit(), off.err());
+        JsonNode rows = new ObjectMapper().readTree(off.out());
+        assertEquals(0, rows.get(0).get("repacked_matrices").asInt(), off.out());
+        assertTrue(rows.get(1).get("avg_ts").asDouble() > 0, off.out());
+    }
+
     @Test
     void markdownTableRowPerTest() throws Exception {
         Cli.Run r = Cli.run("bench", "-m", model.toString(), "-p", "4,0", "-n", "2", "-r", "1", "-t", "1");

@@ -3,6 +3,7 @@ package dev.lopper.engine;
 import dev.lopper.engine.generate.ContextWindow;
 import dev.lopper.engine.model.LlamaModel;
 import dev.lopper.quant.ThreadPool;
+import dev.lopper.quant.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,8 +34,10 @@ public final class Lopper {
      * @param contextSize the default context window of {@link Model#newSession()}; 0 = the model's own, capped so
      *                    that its KV cache fits in the heap
      * @param skipBlocks  blocks left out at run time, by the file's {@code blk.N} numbers ({@code --skip-layers})
+     * @param repack      whether Q4_0 and Q8_0 matrices may be repacked at load for faster kernels
+     *                    ({@code dev.lopper.quant.WeightLoader}; off with {@code --no-repack})
      */
-    public record Options(int threads, int contextSize, Set<Integer> skipBlocks) {
+    public record Options(int threads, int contextSize, Set<Integer> skipBlocks, boolean repack) {
         public Options {
             if (threads < 0) {
                 throw new IllegalArgumentException("--threads must be positive, got " + threads);
@@ -43,6 +46,11 @@ public final class Lopper {
                 throw new IllegalArgumentException("--ctx-size must be at least 1, got " + contextSize);
             }
             skipBlocks = Set.copyOf(skipBlocks);
+        }
+
+        /** Repacking as {@link WeightLoader#repackByDefault()} says (on unless {@code -Dlopper.repack=false}). */
+        public Options(int threads, int contextSize, Set<Integer> skipBlocks) {
+            this(threads, contextSize, skipBlocks, WeightLoader.repackByDefault());
         }
 
         /** Every block runs. */
@@ -56,15 +64,19 @@ public final class Lopper {
         }
 
         public Options withThreads(int value) {
-            return new Options(value, contextSize, skipBlocks);
+            return new Options(value, contextSize, skipBlocks, repack);
         }
 
         public Options withContextSize(int value) {
-            return new Options(threads, value, skipBlocks);
+            return new Options(threads, value, skipBlocks, repack);
         }
 
         public Options withSkipBlocks(Set<Integer> blocks) {
-            return new Options(threads, contextSize, blocks);
+            return new Options(threads, contextSize, blocks, repack);
+        }
+
+        public Options withRepack(boolean value) {
+            return new Options(threads, contextSize, skipBlocks, value);
         }
     }
 
@@ -79,7 +91,7 @@ public final class Lopper {
      * option, or a block to skip that the file lacks, is an {@link IllegalArgumentException}.
      */
     public static Model load(Path path, Options options) throws IOException {
-        LlamaModel llama = LlamaModel.load(path, options.skipBlocks());
+        LlamaModel llama = LlamaModel.load(path, options.skipBlocks(), options.repack());
         try {
             int ctx = ContextWindow.choose(llama.config(), options.contextSize() == 0 ? null : options.contextSize());
             int threads = options.threads() == 0 ? physicalCores() : options.threads();

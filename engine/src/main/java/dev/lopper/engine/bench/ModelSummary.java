@@ -1,17 +1,22 @@
 package dev.lopper.engine.bench;
 
+import dev.lopper.engine.model.BlockWeights;
 import dev.lopper.engine.model.LlamaModel;
+import dev.lopper.engine.model.LlamaWeights;
 import dev.lopper.gguf.FileTypeName;
 import dev.lopper.gguf.GgmlType;
 import dev.lopper.gguf.GgufFile;
 import dev.lopper.gguf.GgufMetadata;
 import dev.lopper.gguf.TensorInfo;
 import dev.lopper.gguf.TypeMix;
+import dev.lopper.quant.WeightMatrix;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -26,9 +31,11 @@ import java.util.Map;
  * @param fileBytes     bytes of the file
  * @param parameters    elements of all tensors (llama-bench's {@code model_n_params})
  * @param tensorsByType tensor count per type
+ * @param repacked      matrices repacked at load for faster kernels ({@code dev.lopper.quant.WeightLoader}); 0 with
+ *                      {@code --no-repack}
  */
 public record ModelSummary(Path path, String name, String modelType, long sizeBytes, long fileBytes,
-                           long parameters, Map<GgmlType, Integer> tensorsByType) {
+                           long parameters, Map<GgmlType, Integer> tensorsByType, int repacked) {
     public ModelSummary {
         tensorsByType = Collections.unmodifiableMap(new EnumMap<>(tensorsByType));
     }
@@ -55,7 +62,15 @@ public record ModelSummary(Path path, String name, String modelType, long sizeBy
                         .map(e -> e.getKey().name() + " (guessed)").orElse("?");
         String modelType = arch + " " + sizeLabel(params) + " " + ftype;
         return new ModelSummary(file.path(), model.config().name(), modelType, bytes, file.fileSize(), params,
-                counts);
+                counts, repacked(model.weights()));
+    }
+
+    private static int repacked(LlamaWeights w) {
+        List<WeightMatrix> all = new ArrayList<>(List.of(w.tokenEmbedding(), w.output()));
+        for (BlockWeights b : w.blocks()) {
+            all.addAll(List.of(b.wq(), b.wk(), b.wv(), b.wo(), b.wGate(), b.wUp(), b.wDown()));
+        }
+        return (int) all.stream().distinct().filter(m -> m.layout() != WeightMatrix.Layout.GGML).count();
     }
 
     /** The file name. */
