@@ -2,6 +2,7 @@ package dev.lopper.bench;
 
 import dev.lopper.gguf.GgmlType;
 import dev.lopper.quant.BlockQuantizer;
+import dev.lopper.quant.WeightLoader;
 import dev.lopper.quant.WeightMatrix;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Weight matrices for the kernel benchmarks, laid out and read like the real thing: valid blocks of the type
@@ -28,6 +30,16 @@ final class BenchMatrices {
 
     /** Matrices of {@code rows × cols} in one mapped file, enough of them to span at least {@code minBytes}. */
     static WeightMatrix[] mapped(GgmlType type, int rows, int cols, long minBytes, Arena arena) {
+        return mapped(type, rows, cols, minBytes, arena, null);
+    }
+
+    /**
+     * {@link #mapped(GgmlType, int, int, long, Arena)}; with a {@code repacker} (not null), the matrices are made
+     * as a model's are, by a {@link WeightLoader} that may repack (Q4_0, Q8_0), which the repacker receives to close
+     * after the benchmark.
+     */
+    static WeightMatrix[] mapped(GgmlType type, int rows, int cols, long minBytes, Arena arena,
+                                 Consumer<WeightLoader> repacker) {
         long rowBytes = type.byteSize(cols);
         long one = rowBytes * rows;
         int copies = (int) Math.max(1, (minBytes + one - 1) / one);
@@ -53,11 +65,18 @@ final class BenchMatrices {
                     }
                 }
                 MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, one * copies, arena);
-                Files.deleteIfExists(file);
+                WeightLoader loader = repacker == null ? null : new WeightLoader(file, true);
                 WeightMatrix[] out = new WeightMatrix[copies];
                 for (int i = 0; i < copies; i++) {
-                    out[i] = new WeightMatrix(type + "#" + i, type, all.asSlice(i * one, one), rows, cols);
+                    String name = type + "#" + i;
+                    MemorySegment data = all.asSlice(i * one, one);
+                    out[i] = loader == null ? new WeightMatrix(name, type, data, rows, cols)
+                            : loader.matrix(name, type, data, i * one, rows, cols);
                 }
+                if (loader != null) {
+                    repacker.accept(loader);
+                }
+                Files.deleteIfExists(file);
                 return out;
             }
         } catch (IOException e) {
