@@ -47,12 +47,6 @@ final class Q4_0Rows32 {
         return (q - 8) * Float.float16ToFloat(w.get(I16, col + SCALES));
     }
 
-    /** Dequantizes row {@code r} of a repacked matrix into {@code dst[dstOff .. + cols)} (scalar; embedding lookups). */
-    static void dequantizeRow(MemorySegment w, long rowBytes, int r, int cols, float[] dst, int dstOff) {
-        for (int c = 0; c < cols; c++) {
-            dst[dstOff + c] = weight(w, rowBytes, r, c);
-        }
-    }
 
     /**
      * Dequantizes the group at {@code offset} column by column: {@code y[c·32 + r] = W[r][c]} for its 32 rows, bit

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * (rows 0..7 in the low halves of the int lanes, 16..23 in the high) and lanes 16..31 (rows 8..15, 24..31), each
  * with its own 16-bit accumulator, sharing the broadcast activations.
  */
-final class Q4_0Rows32Kernel256 implements RowKernel {
+final class Q4_0Rows32Kernel256 extends Rows32Kernel {
 
     static final Q4_0Rows32Kernel256 INSTANCE = new Q4_0Rows32Kernel256();
 
@@ -21,17 +21,6 @@ final class Q4_0Rows32Kernel256 implements RowKernel {
     private Q4_0Rows32Kernel256() {
     }
 
-    @Override
-    public boolean int8() {
-        return true;
-    }
-
-    @Override
-    public int rowsPerUnit() {
-        return Rows32.ROWS;
-    }
-
-    /** {@code n} rows from {@code offset}, both whole groups ({@code offset} = first row × rowBytes). */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {

@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
  *   → low halves (rows 0..15) and high halves (rows 16..31) as floats × the rows' d × the activation block's scale
  * </pre>
  */
-final class Q4_0Rows32Kernel512 implements RowKernel {
+final class Q4_0Rows32Kernel512 extends Rows32Kernel {
 
     static final Q4_0Rows32Kernel512 INSTANCE = new Q4_0Rows32Kernel512();
 
@@ -26,17 +26,6 @@ final class Q4_0Rows32Kernel512 implements RowKernel {
     private Q4_0Rows32Kernel512() {
     }
 
-    @Override
-    public boolean int8() {
-        return true;
-    }
-
-    @Override
-    public int rowsPerUnit() {
-        return Rows32.ROWS;
-    }
-
-    /** {@code n} rows from {@code offset}, both whole groups ({@code offset} = first row × rowBytes). */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {

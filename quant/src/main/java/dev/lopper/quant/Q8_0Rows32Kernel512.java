@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  *   → the accumulators as floats × the rows' d × the activation block's scale
  * </pre>
  */
-final class Q8_0Rows32Kernel512 implements RowKernel {
+final class Q8_0Rows32Kernel512 extends Rows32Kernel {
 
     static final Q8_0Rows32Kernel512 INSTANCE = new Q8_0Rows32Kernel512();
 
@@ -25,17 +25,6 @@ final class Q8_0Rows32Kernel512 implements RowKernel {
     private Q8_0Rows32Kernel512() {
     }
 
-    @Override
-    public boolean int8() {
-        return true;
-    }
-
-    @Override
-    public int rowsPerUnit() {
-        return Rows32.ROWS;
-    }
-
-    /** {@code n} rows from {@code offset}, both whole groups ({@code offset} = first row × rowBytes). */
     @Override
     public void dotRows(MemorySegment w, long offset, long rowBytes, int n, Activations a, int ab, float[] out,
                         int outOff, float[] tmp) {

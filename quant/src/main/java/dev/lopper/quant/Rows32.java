@@ -57,6 +57,18 @@ final class Rows32 {
     }
 
     /**
+     * Dequantizes row {@code r} of a repacked Q4_0 or Q8_0 matrix into {@code dst[dstOff .. + cols)}, weight by
+     * weight as its codec does (scalar: for embedding lookups).
+     */
+    static void dequantizeRow(GgmlType type, MemorySegment w, long rowBytes, int r, int cols, float[] dst,
+                              int dstOff) {
+        for (int c = 0; c < cols; c++) {
+            dst[dstOff + c] = type == GgmlType.Q4_0 ? Q4_0Rows32.weight(w, rowBytes, r, c)
+                    : Q8_0Rows32.weight(w, rowBytes, r, c);
+        }
+    }
+
+    /**
      * Repacks one group: the 32 ggml rows of {@code blockBytes}-byte blocks at {@code src[srcOff ..]}
      * ({@code rowBytes} apart, {@code nb} blocks each) into the group at {@code dst[dstOff ..]}.
      */

@@ -53,10 +53,8 @@ public record WeightMatrix(String name, GgmlType type, MemorySegment data, int r
 
     /** Dequantizes row {@code r} into {@code dst[dstOffset .. dstOffset+cols)}. */
     public void row(int r, float[] dst, int dstOffset) {
-        if (layout == Layout.ROWS32 && type == GgmlType.Q4_0) {
-            Q4_0Rows32.dequantizeRow(data, rowBytes(), r, cols, dst, dstOffset);
-        } else if (layout == Layout.ROWS32) {
-            Q8_0Rows32.dequantizeRow(data, rowBytes(), r, cols, dst, dstOffset);
+        if (layout == Layout.ROWS32) {
+            Rows32.dequantizeRow(type, data, rowBytes(), r, cols, dst, dstOffset);
         } else {
             codec().dequantize(data, r * rowBytes(), dst, dstOffset, cols);
         }
