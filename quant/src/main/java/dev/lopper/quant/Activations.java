@@ -10,13 +10,14 @@ import jdk.incubator.vector.VectorOperators;
  * on first demand, once however many matrices read them — their int8 form: blocks of 32 values with a float scale
  * each, {@code x ≈ scale · q}, {@code q = round(x / scale) ∈ [−127, 127]}, {@code scale = max|x| / 127} (ggml's
  * {@code block_q8_0}, except that the scale stays a float instead of being rounded to a half) for the decode kernels,
- * or their transposed form (column-major, batch padded with zeros) for the batched multiply.
+ * or their transposed form (column-major, batch padded with zeros) or token-tiled form ({@link #tile}, for repacked
+ * matrices) for the batched multiply.
  *
  * <p>Prepare once per input with {@link #set} and pass to every {@link MatMul#multiply(WeightMatrix, Activations,
  * float[])} that reads it (Wq, Wk and Wv share one; so do Wgate and Wup). The float array is referenced, not
  * copied: it must not change until the last multiply with this input is done. Not thread-safe; the kernels only
- * read it. Nothing is allocated after construction except the transposed form's array, on the first batch larger
- * than any before.
+ * read it. Nothing is allocated after construction except the arrays of the transposed and the token-tiled forms,
+ * each on the first batch larger than any before.
  */
 public final class Activations {
 
