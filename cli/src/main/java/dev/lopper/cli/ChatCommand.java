@@ -86,7 +86,8 @@ public final class ChatCommand implements Callable<Integer> {
                         : "no message on stdin (pipe one in, or pass --prompt TEXT)");
             }
         }
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers, repack))) {
+        try (Model llama = ModelLoading.load(model.path(),
+                ModelLoading.options(threads, context.requested(), skipLayers, repack))) {
             ChatTemplate chosen = ChatTemplateChoice.choose(llama.metadata(), llama.tokenizer().vocabulary(),
                     template.name(), jinja.jinja());
             ChatTemplateChoice.check(chosen, system);

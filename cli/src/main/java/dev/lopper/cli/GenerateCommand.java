@@ -81,7 +81,8 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         String promptText = promptFile != null ? Utf8Input.read(promptFile) : prompt == null ? "" : prompt;
         var params = sampling.params();
-        try (Model llama = ModelLoading.load(model.path(), ModelLoading.options(threads, context.requested(), skipLayers, repack))) {
+        try (Model llama = ModelLoading.load(model.path(),
+                ModelLoading.options(threads, context.requested(), skipLayers, repack))) {
             Tokenizer tokenizer = llama.tokenizer();
             int[] tokens = promptText.isEmpty()
                     ? new int[]{tokenizer.bos()}

@@ -90,7 +90,8 @@ public final class PruneCommand implements Callable<Integer> {
         if (!text.hasFile()) {
             throw new IllegalArgumentException("--auto needs -f TEXT to score the blocks on");
         }
-        try (Model llama = ModelLoading.load(input, ModelLoading.options(threads, null, new SkipLayersOption(), new RepackOption()));
+        try (Model llama = ModelLoading.load(input,
+                ModelLoading.options(threads, null, new SkipLayersOption(), new RepackOption()));
              ProgressDisplay progress = ProgressDisplay.on("layer-importance")) {
             List<Integer> candidates = LayerImportance.candidates(llama.config().runningBlocks(),
                     importance.keepFirst, importance.keepLast);

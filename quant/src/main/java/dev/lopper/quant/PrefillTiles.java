@@ -72,8 +72,8 @@ final class PrefillTiles implements ThreadPool.RangeTask {
 
     /**
      * Groups [start, end) of a {@link Rows32} matrix: each dequantized once, column by column (32 rows of a
-     * column side by side), then multiplied by the column tiles ({@link #columnTile12}, {@link #columnTile6}): rows in the vector lanes, tokens
-     * broadcast.
+     * column side by side), then multiplied by the column tiles ({@link #columnTile12}, {@link #columnTile6}):
+     * rows in the vector lanes, tokens broadcast.
      */
     private void runGroups(int start, int end, int worker) {
         float[] wt = groupScratch[worker];

@@ -42,7 +42,8 @@ final class Q4_0Rows32Kernel256 extends Rows32Kernel {
                 ShortVector acc1 = acc0;
                 for (int k = 0; k < 8; k++) {
                     ShortVector v0 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k, LittleEndian.ORDER);
-                    ShortVector v1 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k + 32, LittleEndian.ORDER);
+                    ShortVector v1 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k + 32,
+                            LittleEndian.ORDER);
                     int x = xo + 2 * k;
                     short x0 = xq[x];
                     short x1 = xq[x + 16];
@@ -63,19 +64,22 @@ final class Q4_0Rows32Kernel256 extends Rows32Kernel {
                 IntVector a0 = acc0.reinterpretAsInts();
                 IntVector a1 = acc1.reinterpretAsInts();
                 IntVector d0 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q4_0Rows32.SCALES, LittleEndian.ORDER);
-                IntVector d1 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q4_0Rows32.SCALES + 32, LittleEndian.ORDER);
+                IntVector d1 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q4_0Rows32.SCALES + 32,
+                        LittleEndian.ORDER);
                 r0 = ((FloatVector) a0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .convert(VectorOperators.I2F, 0))
                         .mul(d0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
                                 .reinterpretAsFloats().mul(0x1p112f)).fma(s, r0);
                 r16 = ((FloatVector) a0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                        .mul(d0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f)).fma(s, r16);
+                        .mul(d0.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f))
+                        .fma(s, r16);
                 r8 = ((FloatVector) a1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .convert(VectorOperators.I2F, 0))
                         .mul(d1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
                                 .reinterpretAsFloats().mul(0x1p112f)).fma(s, r8);
                 r24 = ((FloatVector) a1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                        .mul(d1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f)).fma(s, r24);
+                        .mul(d1.lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f))
+                        .fma(s, r24);
             }
             r0.intoArray(out, outOff + g);
             r8.intoArray(out, outOff + g + 8);

@@ -43,7 +43,8 @@ final class Q8_0Rows32Kernel256 extends Rows32Kernel {
                 IntVector i24 = IntVector.zero(Lanes256.I);
                 for (int k = 0; k < 16; k++) {
                     ShortVector v0 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k, LittleEndian.ORDER);
-                    ShortVector v1 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k + 32, LittleEndian.ORDER);
+                    ShortVector v1 = ShortVector.fromMemorySegment(Lanes256.S, w, col + 64L * k + 32,
+                            LittleEndian.ORDER);
                     int x = xo + 2 * k;
                     short x0 = xq[x];
                     short x1 = xq[x + 1];
@@ -60,7 +61,8 @@ final class Q8_0Rows32Kernel256 extends Rows32Kernel {
                 // C2's inlining budget
                 FloatVector s = FloatVector.broadcast(Lanes256.F, xs[xb + b]);
                 IntVector d0 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q8_0Rows32.SCALES, LittleEndian.ORDER);
-                IntVector d1 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q8_0Rows32.SCALES + 32, LittleEndian.ORDER);
+                IntVector d1 = IntVector.fromMemorySegment(Lanes256.I, w, col + Q8_0Rows32.SCALES + 32,
+                        LittleEndian.ORDER);
                 r0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0))
                         .mul(d0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(0x8FFFE000)
                                 .reinterpretAsFloats().mul(0x1p112f)).fma(s, r0);

@@ -43,8 +43,9 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Like {@link #load(Path, Set)}; {@code repack} says whether Q4_0 matrices may be repacked at load for faster
-     * decoding (see {@link WeightLoader}), which the default takes from {@code -Dlopper.repack} (on unless false).
+     * Like {@link #load(Path, Set)}; {@code repack} says whether Q4_0 and Q8_0 matrices may be repacked at load for
+     * faster kernels (see {@link WeightLoader}), which the default takes from {@code -Dlopper.repack} (on unless
+     * false).
      */
     public static LlamaModel load(Path path, Set<Integer> skipBlocks, boolean repack) throws IOException {
         GgufFile file = GgufFile.open(path);

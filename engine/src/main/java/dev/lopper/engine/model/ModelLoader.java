@@ -10,7 +10,6 @@ import dev.lopper.quant.WeightMatrix;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -237,7 +236,8 @@ final class ModelLoader {
             return weights.matrix(t.name(), t.type(), file.data(t), file.dataOffset() + t.offset(), (int) rows,
                     (int) cols);
         } catch (IOException e) {
-            throw new UncheckedIOException(new IOException(where + ": tensor '" + t.name() + "': " + e.getMessage(), e));
+            throw new UncheckedIOException(
+                    new IOException(where + ": tensor '" + t.name() + "': " + e.getMessage(), e));
         }
     }
 
