@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -122,6 +123,7 @@ final class ModelLoader {
         }
 
         int headDim0 = layers.getFirst().headDim();
+        Optional<TensorInfo> outputTensor = file.tensor("output.weight");
         ModelConfig config = new ModelConfig(
                 md.getString("general.name", where),
                 arch,
@@ -136,7 +138,7 @@ final class ModelLoader {
                 md.getInt(arch + ".rope.dimension_count", headDim0),
                 ropeScale(),
                 md.getFloat(arch + ".attention.layer_norm_rms_epsilon", 1e-5f),
-                file.tensor("output.weight").isEmpty());
+                outputTensor.isEmpty());
         for (LayerConfig l : layers) {
             if (config.ropeDim() > l.headDim() || config.ropeDim() % 2 != 0) {
                 throw fail(arch + ".rope.dimension_count " + config.ropeDim() + " does not fit head size "
@@ -145,11 +147,8 @@ final class ModelLoader {
         }
 
         // The embedding is read a row per token, in place; repacked only when it is also the output matrix.
-        WeightMatrix embedding = file.tensor("output.weight").isPresent()
-                ? new WeightMatrix(embd.name(), embd.type(), file.data(embd), vocab, dim) : matrix(embd, vocab, dim);
-        WeightMatrix output = file.tensor("output.weight")
-                .map(t -> matrix(t, vocab, dim))
-                .orElse(embedding);
+        WeightMatrix embedding = matrix(embd, vocab, dim, outputTensor.isEmpty());
+        WeightMatrix output = outputTensor.map(t -> matrix(t, vocab, dim)).orElse(embedding);
         float[] outputNorm = vector(require("output_norm.weight"), dim);
         Tokenizer tokenizer = Tokenizer.fromGguf(md);
         if (tokenizer.vocabSize() > vocab) {
@@ -226,11 +225,19 @@ final class ModelLoader {
     }
 
     private WeightMatrix matrix(TensorInfo t, long rows, long cols) {
+        return matrix(t, rows, cols, true);
+    }
+
+    /** The checked matrix of {@code t}, repacked for the kernels only where {@code repackable} (and the loader may). */
+    private WeightMatrix matrix(TensorInfo t, long rows, long cols, boolean repackable) {
         if (t.dims() != 2 || t.columns() != cols || t.rows() != rows) {
             throw fail("tensor '" + t.name() + "' has shape " + shape(t) + ", expected [" + cols + ", " + rows + "]");
         }
         if (!BlockCodec.isSupported(t.type())) {
             throw fail("tensor '" + t.name() + "' has type " + t.type() + ", which Lopper cannot compute with yet");
+        }
+        if (!repackable) {
+            return new WeightMatrix(t.name(), t.type(), file.data(t), (int) rows, (int) cols);
         }
         try {
             return weights.matrix(t.name(), t.type(), file.data(t), file.dataOffset() + t.offset(), (int) rows,
