@@ -192,7 +192,7 @@ public final class Activations {
         }
         int blocks = cols * batch / QK;
         for (int b = 0; b < blocks; b++) {
-            quantizeBlock(x, b * QK, q, scale, sum32, sum16, b);
+            quantizeBlock(x, b * QK, q, scale, sum32, sum16, qsum, b);
             scale16[2 * b] = scale[b];
             scale16[2 * b + 1] = scale[b];
         }
@@ -200,13 +200,6 @@ public final class Activations {
             for (int i = 0; i < blocks * QK; i++) {
                 q8[i] = (byte) q[i];
             }
-        }
-        for (int b = 0; b < blocks; b++) {
-            int s = 0;
-            for (int i = 0; i < QK; i++) {
-                s += q[b * QK + i];
-            }
-            qsum[b] = s;
         }
         if (q4.length > 0) {
             pair();
@@ -229,7 +222,8 @@ public final class Activations {
         }
     }
 
-    private static void quantizeBlock(float[] x, int o, short[] q, float[] scale, float[] sum32, float[] sum16, int b) {
+    private static void quantizeBlock(float[] x, int o, short[] q, float[] scale, float[] sum32, float[] sum16,
+                                      int[] qsum, int b) {
         var f = Lanes256.F;
         FloatVector v0 = FloatVector.fromArray(f, x, o);
         FloatVector v1 = FloatVector.fromArray(f, x, o + 8);
@@ -248,6 +242,7 @@ public final class Activations {
         sum16[2 * b] = d * s0;
         sum16[2 * b + 1] = d * s1;
         sum32[b] = d * (s0 + s1);
+        qsum[b] = s0 + s1;
         ((ShortVector) i0.convertShape(VectorOperators.I2S, Lanes256.S128, 0)).intoArray(q, o);
         ((ShortVector) i1.convertShape(VectorOperators.I2S, Lanes256.S128, 0)).intoArray(q, o + 8);
         ((ShortVector) i2.convertShape(VectorOperators.I2S, Lanes256.S128, 0)).intoArray(q, o + 16);
