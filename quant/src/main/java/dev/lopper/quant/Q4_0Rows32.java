@@ -4,7 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -31,9 +30,6 @@ final class Q4_0Rows32 {
     static final int COLUMN_BYTES = Rows32.columnBytes(BLOCK_BYTES);
     /** Offset of the scales within a block column. */
     static final int SCALES = Rows32.scales(BLOCK_BYTES);
-    /** The int species of {@link #dequantizeGroup}: the kernels' width ({@link RowKernel#BITS}). */
-    private static final VectorSpecies<Integer> IS = RowKernel.BITS >= 512 ? IntVector.SPECIES_512
-            : IntVector.SPECIES_256;
 
     private Q4_0Rows32() {
     }
@@ -55,16 +51,16 @@ final class Q4_0Rows32 {
      * width. {@code y} holds at least {@code 32 · cols} floats.
      */
     static void dequantizeGroup(MemorySegment w, long offset, int cols, float[] y) {
-        int n = IS.length();
+        int n = Rows32.IS.length();
         for (int b = 0; b < cols / QK; b++) {
             long col = offset + (long) b * COLUMN_BYTES;
             int yb = b * QK * ROWS;
             for (int h = 0; h < 16; h += n) { // lanes 2h .. 2(h+n): rows h.. (low halves) and 16+h.. (high)
-                IntVector sc = IntVector.fromMemorySegment(IS, w, col + SCALES + 4L * h, ORDER);
-                FloatVector dLo = f16Low(sc);
-                FloatVector dHi = f16High(sc);
+                IntVector sc = IntVector.fromMemorySegment(Rows32.IS, w, col + SCALES + 4L * h, ORDER);
+                FloatVector dLo = Rows32.scalesLow(sc);
+                FloatVector dHi = Rows32.scalesHigh(sc);
                 for (int k = 0; k < 8; k++) {
-                    IntVector v = IntVector.fromMemorySegment(IS, w, col + 64L * k + 4L * h, ORDER);
+                    IntVector v = IntVector.fromMemorySegment(Rows32.IS, w, col + 64L * k + 4L * h, ORDER);
                     // low halves (rows h..): nibbles at bits 0, 4, 8, 12; high halves (rows 16+h..): 16, 20, 24, 28
                     for (int s = 0; s < 4; s++) { // nibble s holds weight 2k + 16·(s & 1) + (s >> 1)
                         IntVector lo = v.lanewise(VectorOperators.LSHR, 4 * s).and(0xF).sub(8);
@@ -76,15 +72,5 @@ final class Q4_0Rows32 {
                 }
             }
         }
-    }
-
-    /** The f16 values in the low halves of the int lanes, as floats (exact). */
-    private static FloatVector f16Low(IntVector h) {
-        return Lanes512.halves(h.lanewise(VectorOperators.LSHL, 16), 0x1p112f);
-    }
-
-    /** The f16 values in the high halves of the int lanes, as floats (exact). */
-    private static FloatVector f16High(IntVector h) {
-        return Lanes512.halves(h, 0x1p112f);
     }
 }

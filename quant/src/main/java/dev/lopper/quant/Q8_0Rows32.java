@@ -3,7 +3,6 @@ package dev.lopper.quant;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -26,9 +25,6 @@ final class Q8_0Rows32 {
     static final int COLUMN_BYTES = Rows32.columnBytes(BLOCK_BYTES);
     /** Offset of the scales within a block column. */
     static final int SCALES = Rows32.scales(BLOCK_BYTES);
-    /** The int species of {@link #dequantizeGroup}: the kernels' width ({@link RowKernel#BITS}). */
-    private static final VectorSpecies<Integer> IS = RowKernel.BITS >= 512 ? IntVector.SPECIES_512
-            : IntVector.SPECIES_256;
 
     private Q8_0Rows32() {
     }
@@ -49,16 +45,16 @@ final class Q8_0Rows32 {
      * least {@code 32 · cols} floats.
      */
     static void dequantizeGroup(MemorySegment w, long offset, int cols, float[] y) {
-        int n = IS.length();
+        int n = Rows32.IS.length();
         for (int b = 0; b < cols / QK; b++) {
             long col = offset + (long) b * COLUMN_BYTES;
             int yb = b * QK * ROWS;
             for (int h = 0; h < 16; h += n) { // int lanes h..: rows h.. (low halves) and 16+h.. (high halves)
-                IntVector sc = IntVector.fromMemorySegment(IS, w, col + SCALES + 4L * h, ORDER);
-                FloatVector dLo = Lanes512.halves(sc.lanewise(VectorOperators.LSHL, 16), 0x1p112f);
-                FloatVector dHi = Lanes512.halves(sc, 0x1p112f);
+                IntVector sc = IntVector.fromMemorySegment(Rows32.IS, w, col + SCALES + 4L * h, ORDER);
+                FloatVector dLo = Rows32.scalesLow(sc);
+                FloatVector dHi = Rows32.scalesHigh(sc);
                 for (int k = 0; k < 16; k++) {
-                    IntVector v = IntVector.fromMemorySegment(IS, w, col + 64L * k + 4L * h, ORDER);
+                    IntVector v = IntVector.fromMemorySegment(Rows32.IS, w, col + 64L * k + 4L * h, ORDER);
                     int at = yb + 2 * k * ROWS + h;
                     // bytes from bit 0: row h's weights 2k, 2k+1, then row 16+h's weights 2k, 2k+1
                     ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)

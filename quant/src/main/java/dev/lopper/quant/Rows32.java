@@ -1,6 +1,10 @@
 package dev.lopper.quant;
 
 import dev.lopper.gguf.GgmlType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -27,7 +31,20 @@ final class Rows32 {
     /** Weights per block. */
     static final int QK = 32;
 
+    /** The int species of the group dequantizers (prompt processing): the kernels' width ({@link RowKernel#BITS}). */
+    static final VectorSpecies<Integer> IS = RowKernel.BITS >= 512 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+
     private Rows32() {
+    }
+
+    /** The f16 scales in the low halves of int lanes of a scales run (rows 0..15 of a group) as floats, exactly. */
+    static FloatVector scalesLow(IntVector scales) {
+        return Lanes512.halves(scales.lanewise(VectorOperators.LSHL, 16), 0x1p112f);
+    }
+
+    /** The f16 scales in the high halves of int lanes of a scales run (rows 16..31 of a group) as floats, exactly. */
+    static FloatVector scalesHigh(IntVector scales) {
+        return Lanes512.halves(scales, 0x1p112f);
     }
 
     /** Whether a matrix of this type and shape has a repacked layout: Q4_0 or Q8_0 rows in whole groups. */

@@ -41,7 +41,7 @@ public final class WeightLoader implements AutoCloseable {
     }
 
     /** Whether a matrix of this type and shape is repacked by a loader that may repack. */
-    public static boolean repacks(GgmlType type, int rows, int cols) {
+    private static boolean repacks(GgmlType type, int rows, int cols) {
         return RowKernel.ENABLED && Rows32.fits(type, rows, cols);
     }
 
